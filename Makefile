@@ -1,0 +1,89 @@
+# dsenroll.moodle: one-command set-up for development, tests and the demo.
+# Needs only python3 (3.11) and make; everything else is installed into .venv from pinned versions.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+# The checkout seen as an installed collection (a link), for pytest imports and ansible-playbook.
+COLLECTIONS := $(CURDIR)/build/collections
+LINK := $(COLLECTIONS)/ansible_collections/dsenroll/moodle
+# ansible-test needs a real copy at .../ansible_collections/dsenroll/moodle (it resolves links).
+SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections/dsenroll/moodle
+INSTALLED := $(CURDIR)/build/installed
+# ansible-test downloads get-pip.py from a host we cannot reach; it uses this cache file instead.
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
+export PATH := $(BIN):$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv link test sanity units contract integration molecule lint build docs-check demo clean
+
+help:
+	@echo "make demo   - set up, start the bundled Moodle simulator, verify and enrol a sample, show the results"
+	@echo "make test   - set up, then sanity, unit, contract, integration, molecule and lint (what CI runs)"
+	@echo "make units | contract | integration | molecule | sanity | lint | build - one part of make test"
+
+$(STAMP): requirements/dev.txt requirements.txt
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "python3 >= 3.11 is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+venv: $(STAMP)
+
+link: $(STAMP)
+	mkdir -p $(dir $(LINK))
+	test -L $(LINK) || ln -sfn $(CURDIR) $(LINK)
+
+test: venv link sanity units contract integration molecule lint build
+	@echo "make test: all green"
+
+units: link
+	$(BIN)/python -m pytest tests/unit
+
+contract: link
+	$(BIN)/python -m pytest tests/contract
+
+integration: link
+	$(BIN)/python -m pytest tests/integration
+
+molecule: link
+	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then \
+	  cd extensions && for s in molecule/*/molecule.yml; do \
+	    scenario=$$(basename $$(dirname $$s)); [ "$$scenario" = default ] && continue; \
+	    $(BIN)/molecule test -s $$scenario || exit 1; done; \
+	else echo "molecule: no scenarios yet"; fi
+
+lint: link
+	$(BIN)/ansible-lint --profile production
+
+sanity: $(STAMP)
+	mkdir -p $(dir $(GET_PIP_CACHE))
+	test -f $(GET_PIP_CACHE) || cp tools/get_pip_standin.py $(GET_PIP_CACHE)
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} $(SANITY_ROOT)/
+	# Its own git repository, so that ansible-test does not see it as an ignored part of this checkout.
+	cd $(SANITY_ROOT) && git init -q && git add -A && \
+	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+build: $(STAMP)
+	rm -rf dist $(INSTALLED) && mkdir -p dist
+	$(BIN)/ansible-galaxy collection build --output-path dist --force .
+	$(BIN)/ansible-galaxy collection install --force -p $(INSTALLED) dist/dsenroll-moodle-*.tar.gz
+	for m in $$(ls plugins/modules/*.py 2>/dev/null | xargs -n1 basename | sed 's/\.py$$//'); do \
+	  ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/ansible-doc dsenroll.moodle.$$m >/dev/null || exit 1; \
+	  echo "ansible-doc dsenroll.moodle.$$m: ok"; done
+
+demo: link build
+	$(BIN)/python tools/demo.py
+
+clean:
+	rm -rf build dist .pytest_cache
