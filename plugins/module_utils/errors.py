@@ -117,6 +117,11 @@ class NotMoodleResponseError(MoodleError):
 class MoodleAPIError(MoodleError):
     """An error envelope returned by Moodle."""
 
+    remediation = (
+        "Moodle rejected the call; the errorcode and message say why. For details, turn developer debugging on "
+        "(Site administration > Development > Debugging) so that Moodle adds debuginfo."
+    )
+
     def __init__(self, errorcode, message, exception=None, debuginfo=None, wsfunction=None):
         super(MoodleAPIError, self).__init__(message, wsfunction)
         self.errorcode = errorcode
