@@ -140,7 +140,7 @@ def test_error_envelopes_become_typed_errors_keyed_on_errorcode(name, error_clas
     record = replay(name)
     with pytest.raises(error_class) as caught:
         make_client().call(record["request"].get("wsfunction") or "core_user_get_users_by_field")
-    assert type(caught.value) is error_class
+    assert caught.type is error_class  # exactly this class, not merely a subclass of it
     assert caught.value.errorcode == errorcode
     assert caught.value.remediation
 
