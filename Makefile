@@ -78,7 +78,7 @@ build: $(STAMP)
 	rm -rf dist $(INSTALLED) && mkdir -p dist
 	$(BIN)/ansible-galaxy collection build --output-path dist --force .
 	$(BIN)/ansible-galaxy collection install --force -p $(INSTALLED) dist/dsenroll-moodle-*.tar.gz
-	for m in $$(ls plugins/modules/*.py 2>/dev/null | xargs -n1 basename | sed 's/\.py$$//'); do \
+	for f in plugins/modules/*.py; do [ -e "$$f" ] || continue; m=$$(basename "$$f" .py); \
 	  ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/ansible-doc dsenroll.moodle.$$m >/dev/null || exit 1; \
 	  echo "ansible-doc dsenroll.moodle.$$m: ok"; done
 
