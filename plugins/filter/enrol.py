@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# Copyright: dsenroll.moodle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side data shaping for the ``enrol`` role: read people from CSV, prepare the records for
+``moodle_user``, hand its results to ``moodle_cohort_member``, merge both into one row per person, and
+write rows as CSV.
+
+No I/O and no Moodle calls here: the role reads the file with the ``ansible.builtin.file`` lookup and
+the modules talk to Moodle. Documentation of each filter: ``<filter name>.yml`` next to this file.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import csv
+import io
+import re
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
+
+# The user fields a CSV may carry: the options of moodle_user's ``users`` items (issue 4).
+CSV_FIELDS = (
+    "email", "username", "firstname", "lastname", "idnumber", "auth", "password",
+    "lang", "timezone", "city", "country", "department", "institution", "phone1", "description",
+)
+# Header spellings of spreadsheets and other tools, mapped to Moodle's field names.
+CSV_ALIASES = {
+    "e_mail": "email", "mail": "email", "email_address": "email", "e_mail_address": "email",
+    "first_name": "firstname", "given_name": "firstname", "forename": "firstname",
+    "last_name": "lastname", "surname": "lastname", "family_name": "lastname",
+    "user_name": "username", "login": "username",
+    "id_number": "idnumber",
+}
+# Moodle's own "Upload users" CSV names custom profile fields profile_field_<shortname>.
+PROFILE_FIELD_PREFIX = "profile_field_"
+# Passwords are kept verbatim: a space may be part of one.
+UNSTRIPPED_FIELDS = ("password",)
+
+# What a moodle_user result status means for the cohort step (issue 4's status list).
+USER_READY = ("created", "would_create", "exists", "updated", "would_update")
+SUMMARY_KEYS = ("people", "created", "existed", "added", "already_members", "unknown", "failed")
+# A spreadsheet opens a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNDECODABLE = re.compile(u"[\ud800-\udfff]")
+_HEADER_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def _header_key(cell):
+    """A header cell as a field name: ``First Name`` -> ``firstname``; custom fields keep their shortname."""
+    raw = cell.strip()
+    if raw.lower().startswith(PROFILE_FIELD_PREFIX):
+        return PROFILE_FIELD_PREFIX + raw[len(PROFILE_FIELD_PREFIX):]
+    key = _HEADER_SEPARATORS.sub("_", raw.lower())
+    return CSV_ALIASES.get(key, key)
+
+
+def _csv_text(data):
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise AnsibleFilterError(_not_utf8_message(exc))
+    if not isinstance(data, str):
+        raise AnsibleFilterError("people_from_csv expects the CSV file's text, got %s" % type(data).__name__)
+    text = to_text(data)
+    # ansible.builtin.file decodes with surrogateescape: bytes that are not UTF-8 come back as lone surrogates.
+    bad = _UNDECODABLE.search(text)
+    if bad:
+        raise AnsibleFilterError(_not_utf8_message(None, text.count("\n", 0, bad.start()) + 1))
+    # Excel's "CSV UTF-8" starts with a byte order mark; it is not part of the first column's name.
+    return text[1:] if text.startswith(u"\ufeff") else text
+
+
+def _not_utf8_message(exc, line=None):
+    where = " (line %d)" % line if line else (" (%s)" % exc if exc else "")
+    return ("the CSV file is not UTF-8%s: save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; "
+            "LibreOffice: character set Unicode (UTF-8))" % where)
+
+
+def people_from_csv(data, delimiter=",", unknown_columns="fail"):
+    """The rows of a CSV with a header row, as a list of user dicts for moodle_user (see people_from_csv.yml)."""
+    if unknown_columns not in ("fail", "ignore"):
+        raise AnsibleFilterError("unknown_columns must be 'fail' or 'ignore', not %r" % (unknown_columns,))
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise AnsibleFilterError("delimiter must be one character, not %r" % (delimiter,))
+    reader = csv.reader(io.StringIO(_csv_text(data), newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if not header or not any(cell.strip() for cell in header):
+            raise AnsibleFilterError("the CSV file is empty: its first row must name the columns (email, firstname, "
+                                     "lastname, ...)")
+        keys = _header_keys(header, delimiter, unknown_columns)
+        people = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(keys):
+                raise AnsibleFilterError(
+                    "line %d of the CSV file has %d cells but the header has %d: a name or value containing '%s' "
+                    "must be quoted (\"Smith, Jr.\")" % (reader.line_num, len(row), len(keys), delimiter))
+            people.append(_person(keys, row))
+    except csv.Error as exc:
+        raise AnsibleFilterError("the CSV file cannot be read at line %d: %s" % (reader.line_num, exc))
+    return people
+
+
+def _header_keys(header, delimiter, unknown_columns):
+    keys = [_header_key(cell) for cell in header]
+    if len(keys) == 1 and delimiter == "," and ";" in header[0]:
+        raise AnsibleFilterError("the CSV header has one column %r: the file seems to be separated by ';', "
+                                 "set the delimiter to ';' (role variable moodle_enrol_csv_delimiter)" % header[0])
+    seen = set()
+    unknown = []
+    for index, key in enumerate(keys):
+        if not key:
+            if any(keys[index + 1:]):
+                raise AnsibleFilterError("column %d of the CSV header has no name" % (index + 1))
+            continue
+        if key in seen:
+            raise AnsibleFilterError("the CSV header names the column %r twice" % key)
+        seen.add(key)
+        if key not in CSV_FIELDS and not key.startswith(PROFILE_FIELD_PREFIX):
+            unknown.append(header[index].strip())
+    if "email" not in seen:
+        raise AnsibleFilterError("the CSV header has no email column (found: %s)" % ", ".join(h.strip() for h in header))
+    if unknown and unknown_columns == "fail":
+        raise AnsibleFilterError(
+            "the CSV header has columns that are not Moodle user fields: %s. Known: %s, and profile_field_<shortname> "
+            "for custom profile fields (or ignore them with unknown_columns='ignore')"
+            % (", ".join(unknown), ", ".join(CSV_FIELDS)))
+    return [key if (key in CSV_FIELDS or key.startswith(PROFILE_FIELD_PREFIX)) else None for key in keys]
+
+
+def _person(keys, row):
+    person = {}
+    for key, cell in zip(keys, row):
+        value = cell if key in UNSTRIPPED_FIELDS else cell.strip()
+        if not key or value == "":
+            # An empty cell means "not given", so that moodle_user's defaults apply (e.g. the username).
+            continue
+        if key.startswith(PROFILE_FIELD_PREFIX):
+            person.setdefault("customfields", {})[key[len(PROFILE_FIELD_PREFIX):]] = value
+        else:
+            person[key] = value
+    return person
+
+
+def enrol_user_records(people):
+    """People as moodle_user ``users`` items: ``create_password: true`` for manual accounts given no password."""
+    if not isinstance(people, list):
+        raise AnsibleFilterError("the people to enrol must be a list of dicts, got %s" % type(people).__name__)
+    records = []
+    for position, person in enumerate(people, 1):
+        if not isinstance(person, dict):
+            raise AnsibleFilterError("person %d of the list is not a dict (email, firstname, lastname, ...): %r"
+                                     % (position, type(person).__name__))
+        record = dict(person)
+        # Moodle then generates the password, mails it to the person and forces a change at first login,
+        # so no password travels through the playbook, its variables or its logs (FACTS.md section 4).
+        if (not record.get("password") and "create_password" not in record
+                and record.get("auth", "manual") in (None, "", "manual")):
+            record["create_password"] = True
+        records.append(record)
+    return records
+
+
+def enrol_member_refs(user_results):
+    """The cohort members to ensure, from moodle_user's ``results``: ``{id}``, or ``{email}`` before creation."""
+    refs = []
+    for result in _results(user_results, "moodle_user"):
+        if result.get("status") not in USER_READY:
+            continue
+        if result.get("id"):
+            refs.append({"id": int(result["id"])})
+        else:
+            # Check mode: the user would be created, so only the e-mail is known (moodle_cohort_member
+            # predicts would_add for it).
+            refs.append({"email": result.get("email")})
+    return refs
+
+
+def _results(value, module):
+    if isinstance(value, dict):
+        value = value.get("results")
+    if not isinstance(value, list):
+        raise AnsibleFilterError("expected the results list of %s, got %s" % (module, type(value).__name__))
+    return value
+
+
+def enrol_report(people, user_results, member_results):
+    """One row per input person (user step, cohort step, outcome, reason) and the summary counts."""
+    user_results = _results(user_results, "moodle_user")
+    member_results = _results(member_results, "moodle_cohort_member") if member_results else []
+    if len(user_results) != len(people):
+        raise AnsibleFilterError("moodle_user returned %d results for %d people" % (len(user_results), len(people)))
+    members = iter(member_results)
+    rows = []
+    for position, (person, user) in enumerate(zip(people, user_results), 1):
+        member = next(members, None) if user.get("status") in USER_READY else None
+        rows.append(_report_row(position, person, user, member))
+    leftover = next(members, None)
+    if leftover is not None:
+        raise AnsibleFilterError("moodle_cohort_member returned more results than users were sent to it")
+    return {"people": rows, "summary": _summary(rows), "failed": [r for r in rows if r["outcome"] == "failed"]}
+
+
+def _report_row(position, person, user, member):
+    row = {
+        "position": position,
+        "email": user.get("email") or person.get("email"),
+        "username": user.get("username") or person.get("username"),
+        "firstname": person.get("firstname"),
+        "lastname": person.get("lastname"),
+        "id": user.get("id") or (member or {}).get("id"),
+        "user": user.get("status"),
+        "cohort": "skipped",
+        "msg": user.get("msg") or "",
+    }
+    if user.get("status") in USER_READY:
+        if member is None:
+            row["cohort"] = "failed"
+            row["msg"] = "moodle_cohort_member returned no result for this user"
+        else:
+            row["cohort"] = member.get("status")
+            row["msg"] = member.get("msg") or row["msg"]
+    failed = row["user"] not in USER_READY or row["cohort"] == "failed"
+    row["outcome"] = "failed" if failed else ("unknown" if row["cohort"] == "unknown" else "ok")
+    if failed and not row["msg"]:
+        row["msg"] = "status %s" % (row["user"] if row["user"] not in USER_READY else row["cohort"])
+    return row
+
+
+def _summary(rows):
+    counts = dict((key, 0) for key in SUMMARY_KEYS)
+    counts["people"] = len(rows)
+    for row in rows:
+        if row["user"] in ("created", "would_create"):
+            counts["created"] += 1
+        elif row["user"] in ("exists", "updated", "would_update"):
+            counts["existed"] += 1
+        if row["cohort"] in ("added", "would_add"):
+            counts["added"] += 1
+        elif row["cohort"] == "member":
+            counts["already_members"] += 1
+        elif row["cohort"] == "unknown":
+            counts["unknown"] += 1
+        if row["outcome"] == "failed":
+            counts["failed"] += 1
+    return counts
+
+
+def rows_to_csv(rows, columns=None):
+    """Rows (dicts) as CSV text with a header row; cells a spreadsheet would run as formulas are neutralised."""
+    if not isinstance(rows, list):
+        raise AnsibleFilterError("rows_to_csv expects a list of dicts, got %s" % type(rows).__name__)
+    if columns is None:
+        columns = []
+        for row in rows:
+            columns.extend(key for key in row if key not in columns)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(column)) for column in columns])
+    return out.getvalue()
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = to_text(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return {
+            "people_from_csv": people_from_csv,
+            "enrol_user_records": enrol_user_records,
+            "enrol_member_refs": enrol_member_refs,
+            "enrol_report": enrol_report,
+            "rows_to_csv": rows_to_csv,
+        }
