@@ -113,7 +113,7 @@ def search_email_case_insensitive(client, email):
 
 
 def prove_email_visibility(client):
-    """Raise UsersNotVisibleError unless the token can see another user's e-mail.
+    """Raise UsersNotVisibleError unless the token can see another user's e-mail; return that user.
 
     FACTS.md section 9 (b): a token that cannot see other users gets [] for the admin account by id,
     and would get [] for every e-mail lookup too, which a naive client reads as "not found".
@@ -124,3 +124,19 @@ def prove_email_visibility(client):
             "the token cannot see other users' e-mail addresses (a lookup of user id %d returned %s), so a lookup "
             "that finds nobody proves nothing; refusing to create users that may already exist"
             % (KNOWN_USER_ID, "nothing" if not users else "no e-mail"), LOOKUP)
+    return users[0]
+
+
+def email_lookup_is_case_sensitive(client, known_user):
+    """Whether core_user_get_users_by_field matches e-mails case-sensitively on this site.
+
+    True on PostgreSQL, False on MySQL/MariaDB ``_ci`` collations (FACTS.md section 3). Probed with
+    ``known_user`` (a visible account, e.g. what prove_email_visibility returned) looked up by its
+    e-mail in swapped letter case; an e-mail without letters cannot tell, so it answers True.
+    """
+    email = (known_user.get("email") or "").strip()
+    other = email.swapcase()
+    if other == email:
+        return True
+    users = client.call(LOOKUP, {"field": "email", "values": [other]}) or []
+    return not any(u.get("id") == known_user.get("id") for u in users)

@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright: dsenroll.moodle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Create the planned users in batches, and account for every one of them.
+
+core_user_create_users is all-or-nothing (FACTS.md section 4): one bad user rolls the batch back.
+So a rejected batch is split until each bad record is alone; the good ones are created. A batch
+whose answer was lost may have committed: it is looked up again, never blindly resent (section 9).
+A record Moodle refuses is explained by looking again: created meanwhile (another run), e-mail
+taken in another letter case (section 5, found with core_user_get_users), username taken.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+    AccessDeniedError,
+    ApiUserRefusedError,
+    InvalidTokenError,
+    MaintenanceError,
+    MissingCapabilityError,
+    MoodleAPIError,
+    OutcomeUnknownError,
+    UnknownFunctionError,
+)
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
+    get_users_by_field,
+    normalize_email,
+    search_email_case_insensitive,
+)
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import (
+    ambiguous_message,
+    find_matches_by_email,
+    not_deleted,
+    plan_existing,
+)
+
+CREATE = "core_user_create_users"
+GET_USERS = "core_user_get_users"
+# Errors about the call, not about a record: every other record would meet them too.
+CALL_ERRORS = (InvalidTokenError, AccessDeniedError, MissingCapabilityError, MaintenanceError,
+               ApiUserRefusedError, UnknownFunctionError)
+# A lost answer is reconciled and the remainder resent this many times at most.
+LOST_ANSWER_ATTEMPTS = 3
+EMAIL_TAKEN = "Email address already exists"
+USERNAME_TAKEN = "Username already exists"
+
+
+def is_record_error(err):
+    """An error envelope that one of the batch's users may have caused (split to find out)."""
+    return isinstance(err, MoodleAPIError) and not isinstance(err, CALL_ERRORS)
+
+
+def describe(err):
+    """The best reason Moodle gave: debuginfo when the site sends it, else the message and errorcode."""
+    debuginfo = getattr(err, "debuginfo", None)
+    if debuginfo:
+        return "Moodle refused to create this user: %s" % debuginfo.strip()
+    text = "Moodle refused to create this user: %s" % getattr(err, "message", str(err))
+    if getattr(err, "errorcode", None) == "invalidparameter":
+        text += (" (Moodle gives the reason only in debuginfo: turn on developer debugging at Site administration"
+                 " > Development > Debugging to see it)")
+    return text
+
+
+def chunks(client, outcomes, batch_size, payload_of):
+    """Consecutive slices of ``outcomes`` whose payloads fit one call (max_input_vars and batch_size)."""
+    sizes = [len(c) for c in client.batches([payload_of(o) for o in outcomes], max_items=batch_size)]
+    start = 0
+    for size in sizes:
+        yield outcomes[start:start + size]
+        start += size
+
+
+class UserCreator(object):
+    """Creates pending ``create`` outcomes; afterwards each is created, exists or failed."""
+
+    def __init__(self, client, batch_size=100, update=False):
+        self.client = client
+        self.batch_size = batch_size
+        self.update = update
+        self.refused = []       # (outcome, error): single records Moodle refused
+        self.fatal = None       # a call-level error that stopped the creates
+        self._search_allowed = None
+
+    def run(self, outcomes):
+        todo = [o for o in outcomes if o.action == "create"]
+        for chunk in chunks(self.client, todo, self.batch_size, lambda o: o.record.create_payload()):
+            if self.fatal:
+                break
+            self._create(chunk, looked_again=False)
+        self._explain_refusals()
+        for outcome in todo:
+            if outcome.action == "create":
+                outcome.fail("not created: %s" % (self.fatal or "no answer from Moodle"))
+        return todo
+
+    # -- one batch ---------------------------------------------------------------------------
+    def _create(self, chunk, looked_again, attempt=0):
+        try:
+            created = self.client.call(CREATE, {"users": [o.record.create_payload() for o in chunk]})
+        except OutcomeUnknownError as err:
+            self._reconcile_lost_answer(chunk, err, attempt)
+            return
+        except MoodleAPIError as err:
+            if not is_record_error(err):
+                self.fatal = err
+                return
+            self._isolate(chunk, err, looked_again)
+            return
+        except Exception as err:  # transport, HTTP status, request too large: nothing was created
+            self.fatal = err
+            return
+        by_username = dict((row.get("username"), row.get("id")) for row in created or [])
+        for outcome in chunk:
+            outcome.id = by_username.get(outcome.record.username)
+            if outcome.id is None:
+                outcome.fail("Moodle's answer did not list this user; look it up in Moodle before rerunning")
+            else:
+                outcome.done()
+
+    def _isolate(self, chunk, err, looked_again):
+        if len(chunk) == 1:
+            self.refused.append((chunk[0], err))
+            return
+        if not looked_again:
+            # Another run may have created some of these since the plan (FACTS.md section 9): one lookup
+            # takes them out, which saves splitting around each of them.
+            remaining = self._drop_existing(chunk)
+            if len(remaining) < len(chunk):
+                if remaining:
+                    self._create(remaining, looked_again=True)
+                return
+        half = len(chunk) // 2
+        for part in (chunk[:half], chunk[half:]):
+            if self.fatal:
+                return
+            self._create(part, looked_again=True)
+
+    def _reconcile_lost_answer(self, chunk, err, attempt):
+        """The batch may have committed: look up again; what exists is done, the rest is resent."""
+        try:
+            remaining = self._drop_existing(chunk, created_by_us=True)
+        except Exception as lookup_err:  # pylint: disable=broad-except
+            self.fatal = "%s; looking the users up again failed too (%s)" % (err, lookup_err)
+            return
+        if not remaining:
+            return
+        if attempt + 1 >= LOST_ANSWER_ATTEMPTS:
+            for outcome in remaining:
+                outcome.fail("not created: %s; a lookup afterwards did not find the user" % err)
+            return
+        self._create(remaining, looked_again=True, attempt=attempt + 1)
+
+    def _drop_existing(self, chunk, created_by_us=False):
+        """Settle the records that now exist in Moodle; return the others.
+
+        After a lost answer every user of an all-or-nothing batch exists (ours committed) or none of
+        ours does: so all found means created, anything else means someone else created those.
+        """
+        found = find_matches_by_email(self.client, [o.record.email for o in chunk])
+        present = [o for o in chunk if found.get(normalize_email(o.record.email))]
+        all_ours = created_by_us and len(present) == len(chunk)
+        for outcome in present:
+            self._settle(outcome, found[normalize_email(outcome.record.email)], created=all_ours)
+        return [o for o in chunk if o not in present]
+
+    def _settle(self, outcome, accounts, created=False, how=""):
+        if len(accounts) > 1:
+            outcome.fail(ambiguous_message(accounts, "e-mail"))
+            return
+        if created:
+            outcome.match(accounts[0])
+            outcome.done()
+            return
+        # It exists after all (another run created it, or it has the e-mail in another letter case).
+        outcome.action = None
+        plan_existing(outcome, accounts[0], self.update)
+        if how and outcome.status == "exists" and not outcome.msg:
+            outcome.msg = how
+
+    # -- records Moodle refused --------------------------------------------------------------
+    def _explain_refusals(self):
+        if not self.refused:
+            return
+        refused = [o for o, _err in self.refused]
+        try:
+            remaining = set(self._drop_existing(refused))
+            taken = dict((u.get("username"), u) for u in get_users_by_field(
+                self.client, "username", [o.record.username for o in refused if o in remaining]))
+        except Exception as err:  # pylint: disable=broad-except
+            for outcome, refusal in self.refused:
+                if outcome.action == "create":
+                    outcome.fail("%s (looking it up again failed: %s)" % (describe(refusal), err))
+            return
+        for outcome, err in self.refused:
+            if outcome not in remaining:
+                continue
+            debuginfo = getattr(err, "debuginfo", None) or ""
+            owner = taken.get(outcome.record.username)
+            if owner is not None:
+                outcome.fail("username %r already belongs to another Moodle account (id %s); give this user another "
+                             "username" % (outcome.record.username, owner.get("id")))
+            elif EMAIL_TAKEN in debuginfo or (not debuginfo and err.errorcode == "invalidparameter"):
+                self._explain_email_taken(outcome, err)
+            else:
+                outcome.fail(describe(err))
+
+    def _explain_email_taken(self, outcome, err):
+        """Moodle compares e-mails case-insensitively on create (FACTS.md section 4): find the account."""
+        if self._search_allowed is not False:
+            try:
+                accounts = search_email_case_insensitive(self.client, outcome.record.email)
+                self._search_allowed = True
+            except AccessDeniedError:
+                self._search_allowed = False
+            else:
+                accounts = not_deleted(accounts)
+                if accounts:
+                    self._settle(outcome, accounts, how="matched %s (the same e-mail in another letter case)"
+                                 % accounts[0].get("email"))
+                    return
+        text = describe(err)
+        if self._search_allowed is False and EMAIL_TAKEN in (getattr(err, "debuginfo", None) or ""):
+            text += ("; an account with this e-mail in another letter case exists, and only %s finds it: add it "
+                     "to the token's service (Site administration > Server > Web services > External services > "
+                     "<service> > Functions)" % GET_USERS)
+        elif self._search_allowed is False:
+            text += ("; if an account with this e-mail exists in another letter case, only %s can find it: add it "
+                     "to the token's service (Site administration > Server > Web services > External services > "
+                     "<service> > Functions)" % GET_USERS)
+        outcome.fail(text)
