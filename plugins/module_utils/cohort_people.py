@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: dsenroll.moodle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The people of a cohort task: parsed from ``users`` and resolved to Moodle user ids in a few batched lookups.
+
+Lookups go through the shared user_lookup (case-insensitive e-mails, PARAM_USERNAME, the visibility
+proof): an empty answer counts as "no such user" only once the token is proven to see users.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
+from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+    AccessDeniedError,
+    InvalidParameterError,
+)
+
+KEYS = ("id", "username", "email")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_HASH = re.compile(r"^[0-9a-f]{32}$")
+# Not-found e-mails confirmed one by one through core_user_get_users (when the service has it).
+CONFIRM_LIMIT = 20
+
+
+class Person(object):
+    """One item of ``users``: how it was given, and what it resolved to.
+
+    After resolution exactly one holds: ``userid`` (found), ``missing`` (no such user), or ``error``.
+    """
+
+    def __init__(self, index, key, value):
+        self.index = index
+        self.key = key
+        self.value = value
+        self.userid = value if key == "id" else None
+        self.missing = False
+        self.error = None
+        self.candidates = ()  # ids of the accounts sharing an ambiguous e-mail
+        self.status = None
+        self.msg = ""
+
+    def given(self):
+        return {self.key: self.value}
+
+    def describe(self):
+        return "%s %s" % ({"id": "id", "username": "username", "email": "e-mail"}[self.key], self.value)
+
+    def result(self):
+        item = self.given()
+        item.update(id=self.userid, status=self.status, msg=self.msg)
+        return item
+
+
+def parse_users(items):
+    """Persons from the ``users`` option; raises ValueError naming the first bad item."""
+    people = []
+    for index, item in enumerate(items or []):
+        if isinstance(item, str):
+            item = {"email": item}
+        if not isinstance(item, dict):
+            raise ValueError("users[%d] must be an e-mail or a dictionary with one of id, username, email" % index)
+        keys = [k for k in KEYS if item.get(k) not in (None, "")]
+        unknown = sorted(set(item) - set(KEYS))
+        if unknown or len(keys) != 1:
+            raise ValueError("users[%d] must have exactly one of id, username, email (got: %s)"
+                             % (index, ", ".join(sorted(item)) or "nothing"))
+        key = keys[0]
+        value = item[key]
+        if key == "id":
+            value = _user_id(value, index)
+        else:
+            value = str(value).strip()
+        people.append(Person(index, key, value))
+    return people
+
+
+def _user_id(value, index):
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) <= 0:
+        raise ValueError("users[%d].id must be a positive integer, not %r" % (index, value))
+    return int(text)
+
+
+def _is_deleted(user):
+    # A deleted account keeps its id; Moodle replaces its e-mail with a 32-hex hash (FACTS.md 5).
+    return bool(user.get("deleted")) or bool(_HASH.match(user.get("email") or ""))
+
+
+def _lookup_usernames(client, people):
+    """``{username: user}`` for the usernames given; unclean ones go alone (they may fail the call)."""
+    found = {}
+    clean, odd = [], []
+    for person in people:
+        # Moodle stores usernames lowercased (PARAM_USERNAME), so "Lab.Bob" can only be "lab.bob".
+        name = person.value.lower()
+        (clean if user_lookup.is_clean_username(name) else odd).append(name)
+    for user in user_lookup.get_users_by_field(client, "username", clean):
+        found[user.get("username")] = user
+    for name in sorted(set(odd)):
+        try:
+            for user in user_lookup.get_users_by_field(client, "username", [name]):
+                found[user.get("username")] = user
+        except InvalidParameterError:
+            found[name] = None  # Moodle refuses the value itself: no such username can exist here
+    return found
+
+
+def _confirm_emails(client, people):
+    """Case-insensitive second look for e-mails not found (FACTS.md 9), while core_user_get_users answers."""
+    for person in people[:CONFIRM_LIMIT]:
+        try:
+            accounts = user_lookup.search_email_case_insensitive(client, person.value)
+        except AccessDeniedError:
+            return
+        _settle_email(person, accounts)
+
+
+def _settle_email(person, accounts):
+    accounts = [u for u in accounts if not _is_deleted(u)]
+    if len(accounts) == 1:
+        person.userid = int(accounts[0]["id"])
+        person.missing = False
+    elif len(accounts) > 1:
+        person.candidates = tuple(sorted(int(u["id"]) for u in accounts))
+        person.error = ("ambiguous: Moodle accounts %s all have this e-mail (in some letter case); give the user "
+                        "by id or username instead" % ", ".join(str(i) for i in person.candidates))
+    else:
+        person.missing = True
+
+
+def resolve_people(client, people, verify_ids=(), confirm_missing_emails=True):
+    """Give each Person a user id, ``missing`` or an ``error``, with batched lookups.
+
+    ``verify_ids``: ids (given by id) to check for existence too; otherwise an id is taken as given
+    and core_cohort_add_cohort_members says if it does not exist. Raises UsersNotVisibleError when a
+    lookup found nobody and the token is not proven to see users.
+    """
+    by_key = dict((key, [p for p in people if p.key == key]) for key in KEYS)
+    for person in by_key["email"]:
+        if not _EMAIL.match(person.value):
+            person.error = "not a valid e-mail address"
+    emails = [p for p in by_key["email"] if not p.error]
+    if emails:
+        found = user_lookup.find_by_email(client, [p.value for p in emails])
+        for person in emails:
+            _settle_email(person, found[user_lookup.normalize_email(person.value)])
+    if by_key["username"]:
+        found = _lookup_usernames(client, by_key["username"])
+        for person in by_key["username"]:
+            user = found.get(person.value.lower())
+            if user is not None and not _is_deleted(user):
+                person.userid = int(user["id"])
+            else:
+                person.missing = True
+    wanted = set(verify_ids)
+    checked = [p for p in by_key["id"] if p.userid in wanted]
+    if checked:
+        seen = dict((int(u["id"]), u) for u in user_lookup.get_users_by_field(
+            client, "id", sorted(set(p.userid for p in checked))))
+        for person in checked:
+            user = seen.get(person.userid)
+            if user is None:
+                person.missing = True
+            elif _is_deleted(user):
+                person.error = "user id %d is a deleted account" % person.userid
+    if any(p.missing for p in people):
+        user_lookup.prove_email_visibility(client)
+        if confirm_missing_emails:
+            _confirm_emails(client, [p for p in emails if p.missing])
+    return people
