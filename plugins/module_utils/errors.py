@@ -221,7 +221,7 @@ def error_from_envelope(body, wsfunction=None):
     if errorcode.startswith("<"):
         # Password policy failures put the HTML list of rules in errorcode (FACTS.md section 4).
         rules = [part.strip() for part in _TAG.split(errorcode) if part.strip()]
-        return PasswordPolicyError("password policy: " + " ".join(rules), "passwordpolicy",
+        return PasswordPolicyError("passwordpolicy", "password policy: " + " ".join(rules),
                                    exception, debuginfo, wsfunction)
     if errorcode.startswith("wsaccessuser"):
         cls = ApiUserRefusedError
