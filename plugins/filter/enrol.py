@@ -169,7 +169,8 @@ def enrol_user_records(people):
 def enrol_member_refs(user_results):
     """The cohort members to ensure, from moodle_user's ``results``: ``{id}``, or ``{email}`` before creation."""
     refs = []
-    for result in _results(user_results, "moodle_user"):
+    results, _failure = _results(user_results, "moodle_user")
+    for result in results:
         if result.get("status") not in USER_READY:
             continue
         if result.get("id"):
@@ -182,31 +183,40 @@ def enrol_member_refs(user_results):
 
 
 def _results(value, module):
+    """``(results, failure)``: a registered result without ``results`` (the module failed as a whole, e.g. an
+    invalid token, or the task was skipped) gives no results and the module's message."""
     if isinstance(value, dict):
-        value = value.get("results")
+        if "results" not in value:
+            return [], value.get("msg") or "%s returned no results" % module
+        value = value["results"]
+    if value is None:
+        return [], "%s returned no results" % module
     if not isinstance(value, list):
-        raise AnsibleFilterError("expected the results list of %s, got %s" % (module, type(value).__name__))
-    return value
+        raise AnsibleFilterError("expected the results of %s, got %s" % (module, type(value).__name__))
+    return value, None
 
 
 def enrol_report(people, user_results, member_results):
     """One row per input person (user step, cohort step, outcome, reason) and the summary counts."""
-    user_results = _results(user_results, "moodle_user")
-    member_results = _results(member_results, "moodle_cohort_member") if member_results else []
+    user_results, user_failure = _results(user_results, "moodle_user")
+    member_results, member_failure = _results(member_results, "moodle_cohort_member")
+    if user_failure:
+        # Every person still ends with a reason, never silently dropped.
+        user_results = [{"email": p.get("email"), "status": "failed", "msg": user_failure} for p in people]
     if len(user_results) != len(people):
         raise AnsibleFilterError("moodle_user returned %d results for %d people" % (len(user_results), len(people)))
     members = iter(member_results)
     rows = []
     for position, (person, user) in enumerate(zip(people, user_results), 1):
         member = next(members, None) if user.get("status") in USER_READY else None
-        rows.append(_report_row(position, person, user, member))
+        rows.append(_report_row(position, person, user, member, member_failure))
     leftover = next(members, None)
     if leftover is not None:
         raise AnsibleFilterError("moodle_cohort_member returned more results than users were sent to it")
     return {"people": rows, "summary": _summary(rows), "failed": [r for r in rows if r["outcome"] == "failed"]}
 
 
-def _report_row(position, person, user, member):
+def _report_row(position, person, user, member, member_failure):
     row = {
         "position": position,
         "email": user.get("email") or person.get("email"),
@@ -221,7 +231,7 @@ def _report_row(position, person, user, member):
     if user.get("status") in USER_READY:
         if member is None:
             row["cohort"] = "failed"
-            row["msg"] = "moodle_cohort_member returned no result for this user"
+            row["msg"] = member_failure or "moodle_cohort_member returned no result for this user"
         else:
             row["cohort"] = member.get("status")
             row["msg"] = member.get("msg") or row["msg"]
@@ -249,6 +259,30 @@ def _summary(rows):
         if row["outcome"] == "failed":
             counts["failed"] += 1
     return counts
+
+
+def enrol_summary(report, check_mode=False, max_failed=20):
+    """The short summary of an enrol_report as lines of text: counts, then the failed people and why."""
+    counts = report["summary"]
+    would = "would be " if check_mode else ""
+    cohort = "cohort: %d %sadded, %d already members" % (counts["added"], would, counts["already_members"])
+    if counts["unknown"]:
+        cohort += (", %d unknown (check mode cannot read memberships without core_cohort_get_cohort_members in "
+                   "the service)" % counts["unknown"])
+    lines = [
+        "%speople: %d" % ("CHECK MODE, nothing written. " if check_mode else "", counts["people"]),
+        "users: %d %screated, %d existed" % (counts["created"], would, counts["existed"]),
+        cohort,
+        "failed: %d" % counts["failed"],
+    ]
+    failed = report.get("failed") or []
+    for row in failed[:max(int(max_failed), 0)]:
+        who = row.get("email") or row.get("username") or "(no e-mail)"
+        step = "user" if row.get("cohort") == "skipped" else "cohort"
+        lines.append("  #%d %s: %s failed: %s" % (row["position"], who, step, row.get("msg") or "no reason given"))
+    if len(failed) > max(int(max_failed), 0):
+        lines.append("  ... and %d more (see the report file)" % (len(failed) - max(int(max_failed), 0)))
+    return lines
 
 
 def rows_to_csv(rows, columns=None):
@@ -286,5 +320,6 @@ class FilterModule(object):
             "enrol_user_records": enrol_user_records,
             "enrol_member_refs": enrol_member_refs,
             "enrol_report": enrol_report,
+            "enrol_summary": enrol_summary,
             "rows_to_csv": rows_to_csv,
         }

@@ -13,6 +13,7 @@ from ansible_collections.dsenroll.moodle.plugins.filter.enrol import (
     FilterModule,
     enrol_member_refs,
     enrol_report,
+    enrol_summary,
     enrol_user_records,
     people_from_csv,
     rows_to_csv,
@@ -35,7 +36,7 @@ EXPECTED_PEOPLE = [
 
 def test_filters_are_registered_under_their_documented_names():
     assert set(FilterModule().filters()) == {
-        "people_from_csv", "enrol_user_records", "enrol_member_refs", "enrol_report", "rows_to_csv"}
+        "people_from_csv", "enrol_user_records", "enrol_member_refs", "enrol_report", "enrol_summary", "rows_to_csv"}
 
 
 def test_csv_keeps_accents_apostrophes_commas_and_quotes():
@@ -168,9 +169,23 @@ def test_member_refs_use_ids_and_emails_for_predicted_users_and_skip_failures():
     assert enrol_member_refs(USER_RESULT["results"]) == enrol_member_refs(USER_RESULT)
 
 
-def test_member_refs_refuse_a_result_without_results():
-    with pytest.raises(AnsibleFilterError, match="results list of moodle_user"):
-        enrol_member_refs({"failed": True, "msg": "invalid token"})
+def test_member_refs_are_empty_when_moodle_user_failed_as_a_whole():
+    assert enrol_member_refs({"failed": True, "msg": "invalid token"}) == []
+    with pytest.raises(AnsibleFilterError, match="results of moodle_user"):
+        enrol_member_refs("nope")
+
+
+def test_report_gives_every_person_the_reason_when_moodle_user_failed_as_a_whole():
+    report = enrol_report(PEOPLE[:2], {"failed": True, "msg": "invalidtoken: check moodle_token"}, {"skipped": True})
+    assert [(r["outcome"], r["cohort"], r["msg"]) for r in report["people"]] == [
+        ("failed", "skipped", "invalidtoken: check moodle_token")] * 2
+    assert report["summary"]["failed"] == 2
+
+
+def test_report_gives_ready_users_the_reason_when_moodle_cohort_member_failed_as_a_whole():
+    report = enrol_report(PEOPLE[:2], USER_RESULT["results"][:2], {"failed": True, "msg": "cohort id=99 not found"})
+    assert [(r["user"], r["cohort"], r["msg"]) for r in report["people"]] == [
+        ("created", "failed", "cohort id=99 not found"), ("exists", "failed", "cohort id=99 not found")]
 
 
 def test_report_has_one_row_per_person_in_input_order_and_counts():
@@ -248,3 +263,30 @@ def test_rows_to_csv_with_columns_keeps_only_those_in_order():
     assert rows_to_csv([], ["email"]) == "email\n"
     with pytest.raises(AnsibleFilterError):
         rows_to_csv("nope")
+
+
+def _report(people, failed=0, unknown=0):
+    summary = {"people": people, "created": 2, "existed": people - 2, "added": 2, "already_members": people - 2,
+               "unknown": unknown, "failed": failed}
+    rows = [{"position": i, "email": "p%d@example.org" % i, "cohort": "skipped", "msg": "invalid e-mail"}
+            for i in range(1, failed + 1)]
+    return {"summary": summary, "failed": rows, "people": []}
+
+
+def test_summary_counts_a_real_run():
+    assert enrol_summary(_report(40)) == [
+        "people: 40", "users: 2 created, 38 existed", "cohort: 2 added, 38 already members", "failed: 0"]
+
+
+def test_summary_words_check_mode_as_predictions_and_explains_unknown():
+    lines = enrol_summary(_report(5, unknown=3), check_mode=True)
+    assert lines[0].startswith("CHECK MODE, nothing written.")
+    assert lines[1] == "users: 2 would be created, 3 existed"
+    assert "2 would be added" in lines[2] and "3 unknown" in lines[2] and "core_cohort_get_cohort_members" in lines[2]
+
+
+def test_summary_lists_the_first_failed_people_and_counts_the_rest():
+    lines = enrol_summary(_report(30, failed=4), max_failed=2)
+    assert lines[3:] == ["failed: 4", "  #1 p1@example.org: user failed: invalid e-mail",
+                         "  #2 p2@example.org: user failed: invalid e-mail",
+                         "  ... and 2 more (see the report file)"]
