@@ -168,7 +168,13 @@ def resolve_people(client, people, verify_ids=(), confirm_missing_emails=True):
             elif _is_deleted(user):
                 person.error = "user id %d is a deleted account" % person.userid
     if any(p.missing for p in people):
-        user_lookup.prove_email_visibility(client)
+        try:
+            user_lookup.prove_email_visibility(client)
+        except user_lookup.UsersNotVisibleError as err:
+            missing = [p for p in people if p.missing]
+            raise user_lookup.UsersNotVisibleError(
+                "%d users were not found (first: %s), but the token cannot see other users, so that proves nothing; "
+                "nothing was changed" % (len(missing), missing[0].describe()), err.wsfunction)
         if confirm_missing_emails:
             _confirm_emails(client, [p for p in emails if p.missing])
     return people
