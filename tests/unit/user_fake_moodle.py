@@ -79,8 +79,9 @@ class FakeMoodle(object):
         return sum(1 for fn, _fields in self.calls if fn == wsfunction)
 
     # -- HTTP --------------------------------------------------------------------------------
-    def install(self):
-        responses.add_callback(responses.POST, ENDPOINT, callback=self._callback)
+    def install(self, mock=responses):
+        """Answer every POST of ``mock`` (the default ``responses`` mock, or a RequestsMock)."""
+        mock.add_callback(responses.POST, ENDPOINT, callback=self._callback)
         return self
 
     def _callback(self, request):
