@@ -226,19 +226,26 @@ def _report_row(position, person, user, member, member_failure):
         "id": user.get("id") or (member or {}).get("id"),
         "user": user.get("status"),
         "cohort": "skipped",
-        "msg": user.get("msg") or "",
+        "msg": "",
     }
-    if user.get("status") in USER_READY:
-        if member is None:
-            row["cohort"] = "failed"
-            row["msg"] = member_failure or "moodle_cohort_member returned no result for this user"
-        else:
-            row["cohort"] = member.get("status")
-            row["msg"] = member.get("msg") or row["msg"]
-    failed = row["user"] not in USER_READY or row["cohort"] == "failed"
-    row["outcome"] = "failed" if failed else ("unknown" if row["cohort"] == "unknown" else "ok")
-    if failed and not row["msg"]:
-        row["msg"] = "status %s" % (row["user"] if row["user"] not in USER_READY else row["cohort"])
+    user_msg = user.get("msg") or ""
+    if row["user"] not in USER_READY:
+        row["outcome"] = "failed"
+        row["msg"] = user_msg or "moodle_user status %s" % row["user"]
+        return row
+    if member is None:
+        row["cohort"] = "failed"
+        member_msg = member_failure or "moodle_cohort_member returned no result for this user"
+    else:
+        row["cohort"] = member.get("status")
+        member_msg = member.get("msg") or ""
+    if row["cohort"] == "failed":
+        row["outcome"] = "failed"
+        row["msg"] = member_msg or "moodle_cohort_member status failed"
+    else:
+        row["outcome"] = "unknown" if row["cohort"] == "unknown" else "ok"
+        # Information, not a failure: e.g. which fields of an existing user differ from the input.
+        row["msg"] = "; ".join(m for m in (user_msg, member_msg) if m)
     return row
 
 
@@ -269,8 +276,9 @@ def enrol_summary(report, check_mode=False, max_failed=20):
     if counts["unknown"]:
         cohort += (", %d unknown (check mode cannot read memberships without core_cohort_get_cohort_members in "
                    "the service)" % counts["unknown"])
-    lines = [
-        "%speople: %d" % ("CHECK MODE, nothing written. " if check_mode else "", counts["people"]),
+    lines = ["CHECK MODE: nothing was written, these are predictions"] if check_mode else []
+    lines += [
+        "people: %d" % counts["people"],
         "users: %d %screated, %d existed" % (counts["created"], would, counts["existed"]),
         cohort,
         "failed: %d" % counts["failed"],
