@@ -52,12 +52,12 @@ class Simulator:
             scheme = 'https'
         bound_host, bound_port = self._httpd.server_address[:2]
         self.url = '%s://%s:%d' % (scheme, bound_host, bound_port)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name='moodlesim', daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name='moodlesim', daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self):
-        self._httpd.serve_forever()
+        self._httpd.serve_forever(0.05)
 
     def stop(self):
         if self._httpd is not None:
