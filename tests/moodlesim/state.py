@@ -188,6 +188,11 @@ class Site:
         self.next_userid = max(self.next_userid, user.id + 1)
         return user
 
+    def remove_user(self, user):
+        """Roll back an insert (the id stays consumed)."""
+        self._unindex(user)
+        del self.users[user.id]
+
     def update_user_fields(self, user, **fields):
         self._unindex(user)
         for key, value in fields.items():

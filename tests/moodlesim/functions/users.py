@@ -393,10 +393,9 @@ def create_users(call, users):
             # id is consumed even if the batch rolls back (FACTS.md §4).
             site.insert_user(record)
             staged.append(record)
-    except Exception:
+    except MoodleError:
         for record in staged:
-            site._unindex(record)
-            del site.users[record.id]
+            site.remove_user(record)
         raise
     return [{'id': record.id, 'username': record.username} for record in staged]
 
