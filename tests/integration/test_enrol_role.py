@@ -92,9 +92,11 @@ def test_csv_with_bom_enrols_everyone_then_rerun_reports_no_change(moodle_sim, t
         assert (user["firstname"], user["lastname"]) == (person["firstname"], person["lastname"])
     members = set(sim.cohort_members(COHORT))
     assert {site_user(sim, p["email"])["id"] for p in given} | {7} <= members
+    # A few requests for the whole list, never one per person: the preflight's probes that cannot write (one
+    # create, two adds) plus one create batch and one add batch.
     counts = sim.request_counts()
-    assert counts["core_user_create_users"] == 1, counts  # one batch for the whole list, not one per person
-    assert counts["core_cohort_add_cohort_members"] == 1, counts
+    assert counts["core_user_create_users"] <= 2 and counts["core_cohort_add_cohort_members"] <= 3, counts
+    assert sum(counts.values()) <= 12, counts
     summary = read_report(report)["summary"]
     assert summary == {"people": 31, "created": 30, "existed": 1, "added": 31, "already_members": 0,
                        "unknown": 0, "failed": 0}
