@@ -49,8 +49,8 @@ def handle(site, functions, query_pairs, post_pairs, remote_addr, base_url):
             # server.php dies with a bare 403 before reading anything (FACTS.md §2 row 1).
             return FORBIDDEN
         limit = settings['max_input_vars']
-        get, _ = php.decode_form(query_pairs, limit)
-        post, _ = php.decode_form(post_pairs, limit)
+        get = php.decode_form(query_pairs, limit)[0]
+        post = php.decode_form(post_pairs, limit)[0]
         for name in WS_SETTINGS:
             get.pop(name, None)
             post.pop(name, None)

@@ -51,7 +51,7 @@ def test_http_status_fault_on_the_nth_call_of_one_function(moodle_sim):
 @pytest.mark.parametrize('status', [500, 502, 504])
 def test_http_status_fault_for_the_next_n_calls_of_any_function(moodle_sim, status):
     moodle_sim.inject_fault(kind='http_status', status=status, times=2)
-    codes = [ws(moodle_sim, 'TOKEN_FULL', 'core_cohort_get_cohorts').status_code for _ in range(3)]
+    codes = [ws(moodle_sim, 'TOKEN_FULL', 'core_cohort_get_cohorts').status_code for _attempt in range(3)]
     assert codes == [status, status, 200]
 
 
@@ -203,7 +203,7 @@ def test_racing_creates_of_one_username_behave_like_a_database(moodle_sim):
         barrier.wait()
         answers.append(ws(moodle_sim, 'TOKEN_OK', 'core_user_create_users', new_user('race.same')).json())
 
-    threads = [threading.Thread(target=create) for _ in range(12)]
+    threads = [threading.Thread(target=create) for _index in range(12)]
     for thread in threads:
         thread.start()
     for thread in threads:
