@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import requests
 import responses
 
-from conftest import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy

@@ -13,7 +13,7 @@ import responses
 from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
 
-from conftest import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 LOST = requests.exceptions.ConnectionError("Connection reset by peer")
 

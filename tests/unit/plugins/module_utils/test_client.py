@@ -18,7 +18,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.client import (
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
 
-from conftest import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 
 def make_client(**kwargs):

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_warnings as cw
 
-from conftest import load_transcript
+from recorded import load_transcript
 
 
 def warnings_of(name):

@@ -14,7 +14,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils import readiness
 from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
 
-from conftest import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 GUIDE = list(readiness.GUIDE_FUNCTIONS)
 ORDER = ["endpoint", "transport", "webservices_rest", "token", "service_access",

@@ -169,7 +169,7 @@ def test_missing_create_capability_stops_the_creates_and_fails_every_new_user():
 def test_password_policy_error_keeps_errorcode_and_rules_apart():
     """errors.py once swapped them (message "passwordpolicy"); users' failure reasons need the rules."""
     from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import error_from_envelope
-    from conftest import load_transcript
+    from recorded import load_transcript
     err = error_from_envelope(load_transcript("create_password_policy_violation")["body_parsed"], CREATE)
     assert err.errorcode == "passwordpolicy"
     assert err.message.startswith("password policy: Passwords must be at least 8 characters long.")

@@ -13,7 +13,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
 from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
 
-from conftest import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 
 def make_client(max_input_vars=1000):

@@ -16,7 +16,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records impor
     validate,
 )
 
-from conftest import load_transcript
+from recorded import load_transcript
 
 
 def rec(index=0, match_by="email", **spec):

@@ -13,7 +13,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dsenroll.moodle.plugins.modules import moodle_cohort_member
 
-from conftest import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 NOT_IN_SERVICE = load_transcript("wsfunction_not_in_service")["body"]
 GUIDE_ONLY = {"core_cohort_get_cohorts": [NOT_IN_SERVICE], "core_cohort_get_cohort_members": [NOT_IN_SERVICE]}

@@ -11,7 +11,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dsenroll.moodle.plugins.modules import moodle_user
 
-from conftest import BASE_URL, TOKEN
+from recorded import BASE_URL, TOKEN
 from user_fake_moodle import FULL_SERVICE, FakeMoodle
 
 PASSWORD = "Str0ng#Passw0rd-unit"
