@@ -28,7 +28,7 @@ description:
     C(core_user_update_users) for O(update=true), C(core_user_delete_users) for O(state=absent), and
     optionally C(core_user_get_users) to find an account whose stored e-mail differs in letter case.
 author:
-  - dsenroll.moodle contributors
+  - dsenroll maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - dsenroll.moodle.connection
   - dsenroll.moodle.attributes
@@ -126,7 +126,7 @@ options:
         O(lang), O(timezone), O(city), O(country), O(department), O(institution), O(phone1), O(description),
         O(customfields)).
       - Mutually exclusive with the single-user options. Results are returned in the same order.
-      - Two entries with the same e-mail (in any letter case), or the same O(match_by) value, are both V(failed):
+      - Two entries with the same e-mail (in any letter case), or the same O(match_by) value, are both V(failed);
         the module never guesses which one is meant.
     type: list
     elements: dict

@@ -32,9 +32,8 @@ def play(sim, token_name="TOKEN_OK", check=False, diff=False, people=None, **arg
             json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
                 {"name": "Moodle users", "dsenroll.moodle.moodle_user": task_args,
                  "register": "outcome", "ignore_errors": True},
-                {"name": "Keep the result", "ansible.builtin.copy": {"content": "{{ outcome | to_json }}",
-                                                                      "dest": out, "mode": "0600"},
-                 "check_mode": False},
+                {"name": "Keep the result", "check_mode": False, "ansible.builtin.copy": {
+                    "content": "{{ outcome | to_json }}", "dest": out, "mode": "0600"}},
             ]}], handle)
         extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
         if people is not None:

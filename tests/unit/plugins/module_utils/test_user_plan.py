@@ -35,7 +35,7 @@ def test_existing_user_found_in_another_letter_case_exists_and_new_one_is_planne
     assert statuses(outcomes) == [("exists", None), (None, "create")]
     assert outcomes[0].id == 7 and outcomes[0].username == "existing.learner"
     # the visibility proof, then one batched lookup with both spellings
-    assert [fn for fn, _ in moodle.calls] == ["core_user_get_users_by_field"] * 2
+    assert [fn for fn, _pairs in moodle.calls] == ["core_user_get_users_by_field"] * 2
     sent = [v for k, v in moodle.calls[1][1] if k.startswith("values")]
     assert sent == ["EXISTING.Learner@Example.com", "existing.learner@example.com", "new@example.org"]
 
