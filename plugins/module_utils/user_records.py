@@ -36,9 +36,16 @@ MAX_LENGTHS = {"username": 100, "email": 100, "firstname": 100, "lastname": 100,
 _EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
                     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
 _NOT_USERNAME_CHAR = re.compile(r"[^-.@_a-z0-9]")
+# Fields Moodle cleans with PARAM_NOTAGS or PARAM_TEXT: validate_param() refuses a value that
+# strip_tags() would change (FACTS.md section 4: invalidparameter, which rolls back the whole batch).
+TAGLESS_FIELDS = ("firstname", "lastname", "phone1", "city", "department", "institution")
+# PHP's trim() characters (narrower than Python's str.strip()), and its isspace() for strip_tags().
+PHP_TRIM = " \t\n\r\0\x0b"
+PHP_SPACE = " \t\n\r\x0b\x0c"
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 USERNAME_RULE = "lowercase, only a-z 0-9 and . _ - @"
 # Authentication plugins that keep the password in Moodle: they need password or createpassword.
-INTERNAL_AUTHS = ("manual", "email")
+INTERNAL_AUTHS = ("manual", "email", "none")
 # auth of a new user when none is given; an existing user's auth is compared only when given.
 DEFAULT_AUTH = "manual"
 
@@ -53,7 +60,20 @@ def derive_username(email):
 
 
 def is_valid_email(address):
-    return bool(address) and bool(_EMAIL.match(address)) and not re.search(r"[<>]", address)
+    return bool(address) and _EMAIL.fullmatch(address) is not None and not re.search(r"[<>\r\n]", address)
+
+
+def strip_tags_changes(text):
+    """True when PHP's strip_tags() (with fix_utf8()) would alter ``text``: a NUL byte, or a ``<`` that
+    is not followed by whitespace (it opens a tag)."""
+    if "\0" in text:
+        return True
+    for position, char in enumerate(text):
+        if char == "<":
+            following = text[position + 1:position + 2]
+            if not following or following not in PHP_SPACE:
+                return True
+    return False
 
 
 def _text(value):
@@ -146,6 +166,13 @@ def record_problem(record, state):
         return "%s is required to find the user (match_by=%s)" % (record.match_by, record.match_by)
     if record.username is not None and not is_clean_username(record.username):
         return "username %r is not valid for Moodle (%s)" % (record.username, USERNAME_RULE)
+    for name in TAGLESS_FIELDS:
+        value = record.spec.get(name)
+        if value is not None and strip_tags_changes(_text(value)):
+            return "%s contains markup or a NUL byte that Moodle would strip, so it refuses the value" % name
+    country = record.spec.get("country")
+    if country not in (None, "") and _COUNTRY.fullmatch(_text(country)) is None:
+        return "country must be a two-letter code such as FR, not %r" % country
     for name, limit in sorted(MAX_LENGTHS.items()):
         value = record.username if name == "username" else record.email if name == "email" else record.spec.get(name)
         if value is not None and len(_text(value)) > limit:
@@ -157,7 +184,7 @@ def create_problem(record):
     """Why Moodle would refuse to create ``record`` (None when it would not), checked before sending it."""
     for name in ("firstname", "lastname"):
         value = record.spec.get(name)
-        if value is None or not _text(value).strip():
+        if value is None or not _text(value).strip(PHP_TRIM):
             return "%s is required to create the user" % name
     auth = record.spec.get("auth") or DEFAULT_AUTH
     if auth in INTERNAL_AUTHS and not record.spec.get("password") and not record.spec.get("create_password"):

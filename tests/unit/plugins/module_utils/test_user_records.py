@@ -130,3 +130,20 @@ def test_update_payload_sends_the_id_and_changed_fields_only():
     learner = existing_learner()
     payload = update_payload(learner, {"department": ("", "Ops"), "customfields.team": ("", "blue")})
     assert payload == {"id": 7, "department": "Ops", "customfields": [{"type": "team", "value": "blue"}]}
+
+
+@pytest.mark.parametrize("spec, problem", [
+    ({"firstname": "Anne<b>"}, "firstname contains markup or a NUL byte that Moodle would strip"),
+    ({"department": "R&D <script>"}, "department contains markup or a NUL byte that Moodle would strip"),
+    ({"lastname": "Lee\0"}, "lastname contains markup or a NUL byte that Moodle would strip"),
+    ({"country": "France"}, "country must be a two-letter code such as FR, not 'France'"),
+    ({"firstname": "A < B", "country": "fr"}, None),
+])
+def test_values_moodles_param_cleaning_would_change_are_refused_locally(spec, problem):
+    record = validate([rec(email="a@example.org", **spec)], "present")[0]
+    assert (record.problem or "").startswith(problem or "") and bool(record.problem) is bool(problem)
+
+
+def test_email_with_a_line_break_inside_is_invalid():
+    assert not is_valid_email("a@example.org\nb@example.org")
+    assert not is_valid_email("a@example.org\n")
