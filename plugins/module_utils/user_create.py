@@ -21,6 +21,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
     MaintenanceError,
     MissingCapabilityError,
     MoodleAPIError,
+    MoodleError,
     OutcomeUnknownError,
     UnknownFunctionError,
 )
@@ -86,7 +87,11 @@ class UserCreator(object):
 
     def run(self, outcomes):
         todo = [o for o in outcomes if o.action == "create"]
-        for chunk in chunks(self.client, todo, self.batch_size, lambda o: o.record.create_payload()):
+        try:
+            batches = list(chunks(self.client, todo, self.batch_size, lambda o: o.record.create_payload()))
+        except MoodleError as err:  # one user alone does not fit max_input_vars
+            self.fatal, batches = err, []
+        for chunk in batches:
             if self.fatal:
                 break
             self._create(chunk, looked_again=False)
@@ -109,7 +114,7 @@ class UserCreator(object):
                 return
             self._isolate(chunk, err, looked_again)
             return
-        except Exception as err:  # transport, HTTP status, request too large: nothing was created
+        except MoodleError as err:  # transport, HTTP status, request too large: nothing was created
             self.fatal = err
             return
         by_username = dict((row.get("username"), row.get("id")) for row in created or [])
@@ -142,7 +147,7 @@ class UserCreator(object):
         """The batch may have committed: look up again; what exists is done, the rest is resent."""
         try:
             remaining = self._drop_existing(chunk, created_by_us=True)
-        except Exception as lookup_err:  # pylint: disable=broad-except
+        except MoodleError as lookup_err:
             self.fatal = "%s; looking the users up again failed too (%s)" % (err, lookup_err)
             return
         if not remaining:
@@ -189,7 +194,7 @@ class UserCreator(object):
             remaining = set(self._drop_existing(refused))
             taken = dict((u.get("username"), u) for u in get_users_by_field(
                 self.client, "username", [o.record.username for o in refused if o in remaining]))
-        except Exception as err:  # pylint: disable=broad-except
+        except MoodleError as err:
             for outcome, refusal in self.refused:
                 if outcome.action == "create":
                     outcome.fail("%s (looking it up again failed: %s)" % (describe(refusal), err))

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
     MoodleAPIError,
+    MoodleError,
     NotFoundError,
     OutcomeUnknownError,
 )
@@ -35,13 +36,18 @@ def _fail_rest(outcomes, action, err):
 def update_users(client, outcomes, batch_size=100):
     """Send the changed fields of each pending ``update``; a warning fails only its own user."""
     todo = [o for o in outcomes if o.action == "update"]
-    for chunk in chunks(client, todo, batch_size, lambda o: update_payload(o.user, o.diffs)):
+    try:
+        batches = list(chunks(client, todo, batch_size, lambda o: update_payload(o.user, o.diffs)))
+    except MoodleError as err:  # one user alone does not fit max_input_vars
+        _fail_rest(todo, "update", err)
+        return todo
+    for chunk in batches:
         try:
             answer = client.call(UPDATE, {"users": [update_payload(o.user, o.diffs) for o in chunk]}) or {}
         except OutcomeUnknownError as err:
             _reconcile_update(client, chunk, err)
             continue
-        except Exception as err:  # pylint: disable=broad-except
+        except MoodleError as err:
             # No per-user error exists for update: a failed call (e.g. not in the service) fails all.
             _fail_rest(todo, "update", "%s. %s" % (err, getattr(err, "remediation", "")))
             return todo
@@ -61,7 +67,7 @@ def _reconcile_update(client, chunk, err):
     """Look the users up by id: those that now match the input were updated."""
     try:
         now = dict((u["id"], u) for u in get_users_by_field(client, "id", [o.id for o in chunk]))
-    except Exception as lookup_err:  # pylint: disable=broad-except
+    except MoodleError as lookup_err:
         _fail_rest(chunk, "update", "%s; looking the users up again failed too (%s)" % (err, lookup_err))
         return
     for outcome in chunk:
@@ -100,7 +106,7 @@ def _delete(client, chunk):
         else:
             chunk[0].fail("Moodle refused to delete this user: %s" % err)
         return True
-    except Exception as err:  # pylint: disable=broad-except
+    except MoodleError as err:
         _fail_rest(chunk, "delete", err)
         return False
     for outcome in chunk:
@@ -112,7 +118,7 @@ def _reconcile_delete(client, chunk, err):
     """A deleted user is no longer found by e-mail, username or idnumber (FACTS.md section 5)."""
     try:
         found = find_matches(client, [o.record for o in chunk], chunk[0].record.match_by)
-    except Exception as lookup_err:  # pylint: disable=broad-except
+    except MoodleError as lookup_err:
         _fail_rest(chunk, "delete", "%s; looking the users up again failed too (%s)" % (err, lookup_err))
         return False
     for outcome in chunk:

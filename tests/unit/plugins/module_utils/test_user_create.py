@@ -173,3 +173,15 @@ def test_password_policy_error_keeps_errorcode_and_rules_apart():
     err = error_from_envelope(load_transcript("create_password_policy_violation")["body_parsed"], CREATE)
     assert err.errorcode == "passwordpolicy"
     assert err.message.startswith("password policy: Passwords must be at least 8 characters long.")
+
+
+@responses.activate
+def test_user_too_large_for_max_input_vars_fails_with_what_to_raise_and_nothing_is_sent():
+    moodle = FakeMoodle().install()
+    client = make_client(max_input_vars=8)
+    outcomes = planned(client, ["a@example.org"])
+    creator = create(client, outcomes)
+    assert outcomes[0].status == "failed"
+    assert "max_input_vars=8" in outcomes[0].msg
+    assert "Raise max_input_vars" in creator.fatal.remediation
+    assert moodle.count(CREATE) == 0
