@@ -24,7 +24,7 @@ description:
   - The module does not fail when a check fails; it reports in RV(checks) and RV(ready). The
     C(dsenroll.moodle.preflight) role prints these checks with those of M(dsenroll.moodle.moodle_ws_info).
 author:
-  - dsenroll maintainers
+  - dsenroll maintainers (@dsenroll)
 options:
   env_file:
     description:
@@ -57,13 +57,13 @@ attributes:
     details: The module never changes anything, in check mode or not.
   diff_mode:
     support: none
-  action_group:
-    support: none
-    details: It does not talk to Moodle, so it takes none of the connection options of the C(moodle) group.
 extends_documentation_fragment:
   - dsenroll.moodle.attributes
 requirements:
   - git, for the V(env_file:git) check (skipped without it)
+notes:
+  - Not in the C(dsenroll.moodle.moodle) action group, it does not talk to Moodle and takes none of its connection
+    options.
 """
 
 EXAMPLES = r"""
