@@ -23,7 +23,7 @@ description:
   - Users are given by id, username or e-mail; e-mails are matched case-insensitively, and an e-mail shared by
     several accounts is reported as a failure, never guessed.
 author:
-  - dsenroll.moodle contributors
+  - dsenroll.moodle contributors (@dsenroll)
 options:
   cohort_id:
     description:
@@ -78,7 +78,7 @@ attributes:
     support: full
     details:
       - Never writes. Exact when the service offers C(core_cohort_get_cohort_members); without it each user whose
-        membership cannot be proven is V(unknown), RV(changed) is true, and a warning names the function to add.
+        membership cannot be proven is V(unknown), C(changed) is true, and a warning names the function to add.
       - A user given by e-mail or username who does not exist yet (for example one that a
         M(dsenroll.moodle.moodle_user) task in check mode only predicted) is V(would_add).
   diff_mode:

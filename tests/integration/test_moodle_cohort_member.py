@@ -29,9 +29,8 @@ def play(sim, token_name="TOKEN_OK", check=False, diff=False, **args):
             json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
                 {"name": "Cohort membership", "dsenroll.moodle.moodle_cohort_member": task_args,
                  "register": "outcome", "ignore_errors": True},
-                {"name": "Keep the result", "ansible.builtin.copy": {"content": "{{ outcome | to_json }}",
-                                                                      "dest": out, "mode": "0600"},
-                 "check_mode": False},
+                {"name": "Keep the result", "check_mode": False,
+                 "ansible.builtin.copy": {"content": "{{ outcome | to_json }}", "dest": out, "mode": "0600"}},
             ]}], handle)
         extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
         run = run_playbook(playbook, extra_vars=extra, check=check, diff=diff)

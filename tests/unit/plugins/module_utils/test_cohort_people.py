@@ -27,8 +27,8 @@ def values(fields):
 
 def test_users_are_parsed_in_order_with_a_plain_string_as_an_email():
     people = parse_users(["Ann@Example.org ", {"username": "bob"}, {"id": "8"}, {"id": 9}])
-    assert [(p.key, p.value) for p in people] == [("email", "Ann@Example.org"), ("username", "bob"), ("id", 8),
-                                                 ("id", 9)]
+    assert [(p.key, p.value) for p in people] == [
+        ("email", "Ann@Example.org"), ("username", "bob"), ("id", 8), ("id", 9)]
     assert people[0].result() == {"email": "Ann@Example.org", "id": None, "status": None, "msg": ""}
 
 
