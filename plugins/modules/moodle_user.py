@@ -245,6 +245,8 @@ EXAMPLES = r"""
     learners: "{{ lookup('ansible.builtin.file', 'vars/learners.yml') | from_yaml }}"
   register: created
 
+# The next tasks take moodle_url and moodle_token from module_defaults (group/dsenroll.moodle.moodle)
+# or from the MOODLE_BASE_URL and MOODLE_TOKEN environment variables.
 - name: Preview what would be created or changed, without writing anything
   dsenroll.moodle.moodle_user:
     users: "{{ learners }}"
@@ -374,37 +376,35 @@ def apply(client, outcomes, batch_size, update):
     return creator.fatal
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        mutually_exclusive=[("users", name) for name in USER_FIELDS],
-        required_one_of=[("users", "email", "username", "idnumber")],
-        supports_check_mode=True,
-    )
+def parse(module):
+    """Validate every input user locally, before anything is sent."""
     params = module.params
     if params["batch_size"] < 1:
         module.fail_json(msg="batch_size must be at least 1")
-    single = params["users"] is None
+    return validate([UserRecord(i, spec, params["match_by"]) for i, spec in enumerate(input_users(params))],
+                    params["state"])
 
-    records = validate([UserRecord(i, spec, params["match_by"]) for i, spec in enumerate(input_users(params))],
-                       params["state"])
-    client = client_from_module(module)
-    fatal = None
+
+def plan_and_apply(module, client, records):
+    """Plan (lookups only), then apply unless in check mode; return (outcomes, the error that stopped it)."""
+    params = module.params
     try:
         outcomes = plan(client, records, params["state"], params["update"], confirm_case=module.check_mode)
     except MoodleError as err:
-        fatal = err
-        outcomes = fail_undecided(local_outcomes(records), "not looked up: %s" % err)
+        return fail_undecided(local_outcomes(records), "not looked up: %s" % err), err
+    fatal = None
+    if module.check_mode:
+        finish_check_mode(outcomes)
     else:
-        if module.check_mode:
-            finish_check_mode(outcomes)
-        else:
-            fatal = apply(client, outcomes, params["batch_size"], params["update"])
-        fail_undecided(outcomes, "not processed")
+        fatal = apply(client, outcomes, params["batch_size"], params["update"])
+    return fail_undecided(outcomes, "not processed"), fatal
 
+
+def report(module, outcomes, fatal):
+    """Exit with results, summary, changed (and user, diff); fail when any user failed."""
     result = dict(changed=user_report.changed(outcomes), results=user_report.results(outcomes),
                   summary=user_report.summary(outcomes))
-    if single:
+    if module.params["users"] is None:
         result["user"] = result["results"][0]
     if module._diff:
         result["diff"] = user_report.diff(outcomes)
@@ -413,12 +413,25 @@ def main():
         # One error stopped the lookups or the creates: lead with it and what to change in Moodle.
         if isinstance(fatal, MoodleError):
             result.update(fatal.to_result())
-        message = "%s. %s(%d of %d users failed)" % (
-            fatal, "%s " % fatal.remediation if getattr(fatal, "remediation", "") else "",
-            result["summary"]["failed"], len(outcomes))
+        remediation = getattr(fatal, "remediation", "")
+        message = "%s. %s(%d of %d users failed)" % (fatal, remediation + " " if remediation else "",
+                                                     result["summary"]["failed"], len(outcomes))
     if message:
         module.fail_json(msg=message, **result)
     module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("users", name) for name in USER_FIELDS],
+        required_one_of=[("users", "email", "username", "idnumber")],
+        supports_check_mode=True,
+    )
+    records = parse(module)
+    client = client_from_module(module)
+    outcomes, fatal = plan_and_apply(module, client, records)
+    report(module, outcomes, fatal)
 
 
 if __name__ == "__main__":
