@@ -202,7 +202,10 @@ class MoodleClient(object):
     def _send_once(self, wsfunction, fields):
         self.calls[wsfunction] += 1
         try:
-            response = self.session.post(self.url, data=fields, timeout=self.timeout, allow_redirects=False)
+            # verify is passed per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
+            # Session's verify, which would silently ignore ca_path and validate_certs=false.
+            response = self.session.post(self.url, data=fields, timeout=self.timeout, allow_redirects=False,
+                                         verify=self.session.verify)
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(exc, wsfunction)
         return self._decode(response, wsfunction)
