@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The enrolment flow as the enrol role runs it (moodle_user over the whole list, then
-moodle_cohort_member over the whole list), in one ansible-playbook process, with both results kept.
+"""Run the enrol role (what ``ansible-playbook dsenroll.moodle.enrol`` runs) against a simulator and
+read its per-person report.
 
-Running the two modules from one generated playbook keeps every scenario to one Ansible start-up
-(about two seconds) and lets a test read both modules' ``results`` from a JSON file.
+The role exposes no ``timeout``/``retries`` variables, so the wrapper play sets them the way an
+operator would: play-level ``module_defaults`` for the ``group/dsenroll.moodle.moodle`` action group,
+which the role's own module_defaults (URL, token, ...) complete.
 """
 
 import json
@@ -18,72 +19,113 @@ if _INTEGRATION not in sys.path:
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position  (tests/integration/harness.py)
 
-RESULT_FILE = "flow_results.json"
+FAST_RETRIES = {"total": 2, "backoff_factor": 0.05, "max_backoff": 0.2}
 
 
-class FlowRun(object):
-    """One flow run: the ansible-playbook Run plus each module's registered result (dicts)."""
+class EnrolRun(object):
+    """One enrol run: the ansible-playbook Run and the role's report (``people`` rows and ``summary``)."""
 
-    def __init__(self, run, user, cohort):
+    def __init__(self, run, report, report_path):
         self.run = run
-        self.user = user or {}
-        self.cohort = cohort or {}
+        self.report = report
+        self.report_path = report_path
 
     @property
     def rc(self):
         return self.run.rc
 
+    @property
+    def rows(self):
+        return (self.report or {}).get("people") or []
+
+    @property
+    def summary(self):
+        return (self.report or {}).get("summary") or {}
+
+    def outcomes(self):
+        return [(r.get("email"), r.get("user"), r.get("cohort"), r.get("outcome")) for r in self.rows]
+
     def __repr__(self):
-        return "FlowRun(rc=%r, user=%s, cohort=%s, stderr=%r)" % (
-            self.rc, _brief(self.user), _brief(self.cohort), self.run.stderr[-1500:])
+        return "EnrolRun(rc=%r, summary=%s, failed=%s, output=%r)" % (
+            self.rc, json.dumps(self.summary), json.dumps([(r.get("email"), r.get("msg")) for r in self.rows
+                                                           if r.get("outcome") == "failed"])[:1500],
+            self.run.output[-2500:])
 
 
-def _brief(result):
-    keys = ("failed", "changed", "msg", "summary")
-    return json.dumps(dict((k, result.get(k)) for k in keys if k in result), default=str)[:1500]
-
-
-def flow_playbook(connection, people_var="people", cohort_id=1, batch_size=None, result_path=None):
-    """The playbook (as data): the two module tasks with ``ignore_errors`` and a task saving both results."""
-    user_args = dict(connection)
-    user_args["users"] = "{{ %s }}" % people_var
-    if batch_size:
-        user_args["batch_size"] = batch_size
-    cohort_args = dict(connection)
-    cohort_args["cohort_id"] = cohort_id
-    cohort_args["users"] = "{{ %s | map(attribute='email') | list }}" % people_var
+def wrapper_playbook(module_defaults):
     return [{
-        "name": "Enrol flow as the enrol role runs it",
+        "name": "Enrol with the dsenroll.moodle.enrol role",
         "hosts": "localhost",
+        "connection": "local",
         "gather_facts": False,
+        "module_defaults": {"group/dsenroll.moodle.moodle": module_defaults},
+        "roles": [{"role": "dsenroll.moodle.enrol"}],
+    }]
+
+
+def lean_playbook(module_defaults, report_path):
+    """The role's enrol.yml steps alone (its filters, its two module tasks, its report), for the fault matrix:
+    a third of the role's tasks, so a scenario costs one short Ansible run. Input checks, preflight and the
+    summary printing are what it leaves out; the role itself runs in the concurrency and token tests."""
+    connection = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}"}
+    connection.update(module_defaults)
+    user_args = dict(connection, users="{{ people }}", match_by="email", state="present")
+    user_args["batch_size"] = "{{ moodle_enrol_batch_size | default(omit, true) }}"
+    user_args["max_input_vars"] = "{{ moodle_max_input_vars | default(omit, true) }}"
+    member_args = dict(connection, cohort_id="{{ moodle_enrol_cohort_id }}",
+                       users="{{ user_run | dsenroll.moodle.enrol_member_refs }}", state="present")
+    member_args["max_input_vars"] = user_args["max_input_vars"]
+    return [{
+        "name": "The enrol role's two module steps and its report",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "vars": {"people": "{{ moodle_enrol_users | dsenroll.moodle.enrol_user_records }}"},
         "tasks": [
-            {"name": "Find or create the people", "dsenroll.moodle.moodle_user": user_args,
-             "register": "user_run", "ignore_errors": True},
-            {"name": "Add them to the cohort", "dsenroll.moodle.moodle_cohort_member": cohort_args,
-             "register": "cohort_run", "ignore_errors": True},
-            {"name": "Keep both results for the test", "ansible.builtin.copy": {
-                "content": "{{ {'user': user_run, 'cohort': cohort_run} | to_json }}", "dest": result_path,
-                "mode": "0600"}, "diff": False, "check_mode": False},
+            {"name": "Find or create the users", "dsenroll.moodle.moodle_user": user_args,
+             "register": "user_run", "failed_when": False},
+            {"name": "Add them to the cohort", "dsenroll.moodle.moodle_cohort_member": member_args,
+             "register": "member_run", "failed_when": False,
+             "when": "user_run | dsenroll.moodle.enrol_member_refs | length > 0"},
+            {"name": "Write the report as the role does", "ansible.builtin.copy": {
+                "content": "{{ people | dsenroll.moodle.enrol_report(user_run, member_run) | to_json }}",
+                "dest": report_path, "mode": "0600"}, "check_mode": False, "diff": False},
         ],
     }]
 
 
-def run_flow(workdir, connection, people, cohort_id=1, batch_size=None, check=False, diff=False, env=None,
-             verbosity=0, args=(), name="flow"):
-    """Write the playbook into ``workdir`` and run it; returns a FlowRun."""
+def run_enrol(workdir, url, token, people, cohort_id=1, name="enrol", timeout=5, retries=None, batch_size=None,
+              max_input_vars=None, preflight=False, check=False, diff=False, env=None, verbosity=0, args=(),
+              extra_vars=None, lean=False):
+    """Write the play into ``workdir`` (the role in a wrapper play, or ``lean``: its module steps only), run it,
+    and return an EnrolRun with the per-person report."""
     os.makedirs(workdir, exist_ok=True)
-    result_path = os.path.join(workdir, "%s_%s" % (name, RESULT_FILE))
-    if os.path.exists(result_path):
-        os.remove(result_path)
+    report_path = os.path.join(workdir, "%s_report.json" % name)
+    if os.path.exists(report_path):
+        os.remove(report_path)
     playbook_path = os.path.join(workdir, "%s.yml" % name)
+    defaults = {"timeout": timeout, "retries": retries if retries is not None else FAST_RETRIES}
+    play = lean_playbook(defaults, report_path) if lean else wrapper_playbook(defaults)
     with open(playbook_path, "w", encoding="utf-8") as handle:
-        json.dump(flow_playbook(connection, cohort_id=cohort_id, batch_size=batch_size, result_path=result_path),
-                  handle, indent=1)
-    run = harness.run_playbook(playbook_path, extra_vars={"people": people}, check=check, diff=diff, env=env,
+        json.dump(play, handle, indent=1)
+    variables = {"moodle_url": url, "moodle_token": token, "moodle_enrol_users": people,
+                 "moodle_enrol_cohort_id": cohort_id, "moodle_enrol_skip_preflight": not preflight,
+                 "moodle_enrol_report": report_path}
+    if batch_size:
+        variables["moodle_enrol_batch_size"] = batch_size
+    if max_input_vars:
+        variables["moodle_max_input_vars"] = max_input_vars
+    variables.update(extra_vars or {})
+    run = harness.run_playbook(playbook_path, extra_vars=variables, check=check, diff=diff, env=env,
                                verbosity=verbosity, args=args)
-    user = cohort = None
-    if os.path.exists(result_path):
-        with open(result_path, encoding="utf-8") as handle:
-            saved = json.load(handle)
-        user, cohort = saved.get("user"), saved.get("cohort")
-    return FlowRun(run, user, cohort)
+    report = None
+    if os.path.exists(report_path):
+        with open(report_path, encoding="utf-8") as handle:
+            report = json.load(handle)
+    return EnrolRun(run, report, report_path)
+
+
+def people(prefix, count, start=0):
+    """``count`` new people with e-mails ``<prefix>NNN@example.org`` (Moodle generates their passwords)."""
+    return [{"email": "%s%03d@example.org" % (prefix, n), "firstname": "Fault", "lastname": "Case %d" % n,
+             "create_password": True} for n in range(start, start + count)]

@@ -1,12 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The promise every fault scenario checks: each input person is either created (once) and in the
-cohort, or reported ``failed`` with a reason; nobody is created twice; no result claims what the
-simulator's state contradicts."""
+"""The promise every fault scenario checks, from the enrol role's report and the simulator's state:
+each input person is either created (once) and in the cohort, or reported ``failed`` with a reason;
+nobody is created twice; no row claims what the site's state contradicts."""
 
-DONE_USER = ("created", "exists", "updated")
-DONE_MEMBER = ("added", "member")
+USER_DONE = ("created", "exists", "updated")
+MEMBER_DONE = ("added", "member")
 
 
 def accounts_by_email(sim):
@@ -18,53 +18,40 @@ def accounts_by_email(sim):
     return found
 
 
-def _entry(result, index):
-    entries = result.get("results") or []
-    return entries[index] if index < len(entries) else None
-
-
-def _reported_failed(result, index):
-    """The person's own ``failed`` entry with a reason, or a task that failed without reaching anyone."""
-    entry = _entry(result, index)
-    if entry is not None:
-        return entry.get("status") == "failed" and bool((entry.get("msg") or "").strip())
-    return bool(result.get("failed")) and bool((result.get("msg") or "").strip())
-
-
-def violations(sim, people, user_result, cohort_result, cohort_id=1):
-    """Every way the outcome breaks the promise, as readable strings (empty list = promise kept)."""
+def violations(sim, people, report, cohort_id=1):
+    """Every way the outcome breaks the promise, as readable strings (an empty list = promise kept)."""
+    if not report or report.get("people") is None:
+        return ["no report: the role must write one row per person whatever happened"]
+    rows = report["people"]
     problems = []
+    if len(rows) != len(people):
+        problems.append("the report has %d rows for %d people" % (len(rows), len(people)))
     accounts = accounts_by_email(sim)
     members = set(sim.cohort_members(cohort_id))
-    for result, name in ((user_result, "moodle_user"), (cohort_result, "moodle_cohort_member")):
-        entries = result.get("results")
-        if entries is not None and len(entries) != len(people):
-            problems.append("%s returned %d results for %d people" % (name, len(entries), len(people)))
-    for index, person in enumerate(people):
+    for person, row in zip(people, rows):
         email = person["email"]
         live = accounts.get(email.lower(), [])
         if len(live) > 1:
             problems.append("%s: created %d times (ids %s)" % (email, len(live), [u["id"] for u in live]))
         account = live[0] if len(live) == 1 else None
-        done = account is not None and account["id"] in members
-        if not done and not (_reported_failed(user_result, index) or _reported_failed(cohort_result, index)):
-            problems.append("%s: neither enrolled (account %s, in cohort %s) nor reported failed (user: %s; cohort: %s)"
-                            % (email, account and account["id"], bool(account and account["id"] in members),
-                               _entry(user_result, index), _entry(cohort_result, index)))
-        user_entry = _entry(user_result, index)
-        if user_entry and user_entry.get("status") in DONE_USER:
-            if account is None or (user_entry.get("id") not in (None, account["id"])):
-                problems.append("%s: moodle_user says %s (id %s) but the site has %s" % (
-                    email, user_entry.get("status"), user_entry.get("id"), [u["id"] for u in live]))
-        member_entry = _entry(cohort_result, index)
-        if member_entry and member_entry.get("status") in DONE_MEMBER and not (account and account["id"] in members):
-            problems.append("%s: moodle_cohort_member says %s but the account is not in cohort %s" % (
-                email, member_entry.get("status"), cohort_id))
+        enrolled = account is not None and account["id"] in members
+        reported = row.get("outcome") == "failed" and bool((row.get("msg") or "").strip())
+        if not enrolled and not reported:
+            problems.append("%s: neither enrolled (account %s, in cohort %s) nor reported failed with a reason: %s"
+                            % (email, account and account["id"], enrolled, row))
+        if row.get("outcome") == "ok" and not enrolled:
+            problems.append("%s: reported ok but not enrolled: %s" % (email, row))
+        if row.get("user") in USER_DONE and (account is None or row.get("id") not in (None, account["id"])):
+            problems.append("%s: user step says %s (id %s) but the site has ids %s" % (
+                email, row.get("user"), row.get("id"), [u["id"] for u in live]))
+        if row.get("cohort") in MEMBER_DONE and not enrolled:
+            problems.append("%s: cohort step says %s but the account is not in cohort %s" % (
+                email, row.get("cohort"), cohort_id))
     return problems
 
 
-def all_enrolled(sim, people, cohort_id=1):
-    """Violations of the stronger promise after a clean rerun: everyone has one account in the cohort."""
+def not_enrolled(sim, people, cohort_id=1):
+    """The stronger promise after a clean rerun: everyone has exactly one account, in the cohort."""
     accounts = accounts_by_email(sim)
     members = set(sim.cohort_members(cohort_id))
     problems = []
