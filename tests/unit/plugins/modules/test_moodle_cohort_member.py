@@ -5,10 +5,12 @@
 
 import json
 from collections import defaultdict
+from unittest import mock
 from urllib.parse import parse_qsl
 
 import pytest
 import responses
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dsenroll.moodle.plugins.modules import moodle_cohort_member
@@ -89,12 +91,16 @@ def test_full_token_sends_nothing_when_everyone_is_a_member(capsys):
 
 
 def test_check_mode_without_the_read_function_warns_and_reports_unknown(capsys):
-    code, sent = run(GUIDE_ONLY, check=True, cohort_id=1, users=[{"id": 8}])
+    # Captured at the source: once controller code is imported (other tests do), ansible-core sends
+    # module warnings to Display rather than into the result.
+    warned = []
+    with mock.patch.object(AnsibleModule, "warn", lambda self, text, **kw: warned.append(text)):
+        code, sent = run(GUIDE_ONLY, check=True, cohort_id=1, users=[{"id": 8}])
     result = result_of(capsys)
     assert code == 0 and result["changed"] is True
     assert result["results"][0]["status"] == "unknown"
     assert "core_cohort_add_cohort_members" not in sent
-    assert "add core_cohort_get_cohort_members" in json.dumps(result["warnings"])
+    assert len(warned) == 1 and "add core_cohort_get_cohort_members" in warned[0]
 
 
 def test_missing_capability_fails_naming_it_and_the_cohort(capsys):
