@@ -122,7 +122,7 @@ def prove_email_visibility(client):
     if not users or not users[0].get("email"):
         raise UsersNotVisibleError(
             "the token cannot see other users' e-mail addresses (a lookup of user id %d returned %s), so a lookup "
-            "that finds nobody proves nothing; refusing to create users that may already exist"
+            "that finds nobody proves nothing (Moodle filters out the users it hides)"
             % (KNOWN_USER_ID, "nothing" if not users else "no e-mail"), LOOKUP)
     return users[0]
 

@@ -96,7 +96,7 @@ def test_visibility_proof_fails_with_a_remediation_when_the_filter_hides_users()
     with pytest.raises(user_lookup.UsersNotVisibleError) as caught:
         user_lookup.prove_email_visibility(make_client())
     assert "Define roles" in caught.value.remediation
-    assert "refusing to create" in str(caught.value)
+    assert "proves nothing" in str(caught.value)
 
 
 @responses.activate
