@@ -24,7 +24,7 @@ export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv link test sanity units contract integration molecule lint build docs-check demo clean
+.PHONY: help venv link test sanity units contract integration molecule lint build docs-check demo clean test-real
 
 help:
 	@echo "make demo   - set up, start the bundled Moodle simulator, verify and enrol a sample, show the results"
@@ -87,3 +87,8 @@ demo: link build
 
 clean:
 	rm -rf build dist .pytest_cache
+
+# The integration scenarios against a real Moodle (tests/real/README.md): MOODLE_BASE_URL, MOODLE_TOKEN and
+# MOODLE_ONEMEMBERSHIP_COHORT_ID from the environment; every test is skipped, saying why, when they are unset.
+test-real: link
+	$(BIN)/python -m pytest tests/real -rs

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: dsenroll.moodle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark the enrol flow against the Moodle simulator, and the naive one-request-per-person way.
+
+Not part of ``make test``. After ``make link``:
+
+    .venv/bin/python bench/run_bench.py [--sizes 100 1000 10000] [--max-input-vars 5000] [--naive 100]
+
+For each size N it runs the dsenroll.moodle.enrol role (ansible-playbook, preflight skipped so that only the
+enrolment's requests are counted; one moodle_user task, then one moodle_cohort_member task) for N new people,
+then again with all of them existing, and reports per run: wall time of the ansible-playbook process, HTTP
+requests per wsfunction (the simulator's counts), requests per person, and the peak resident memory of the
+Ansible process tree (ru_maxrss from wait4). Then the first N people of the smallest size are enrolled the
+naive way (bench/naive_uri.yml: one ansible.builtin.uri task per person per call) and the ratio is printed.
+It checks the targets: at most ceil(N/B) requests per function and run, for B the records one request can hold
+under max_input_vars (+1 lookup: the visibility proof); a rerun of 10,000 in a handful of requests per 1,000;
+at least 50x faster than the naive way.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integration")]
+
+from moodlesim import Simulator, TOKENS  # noqa: E402  pylint: disable=wrong-import-position
+import harness  # noqa: E402  pylint: disable=wrong-import-position
+from hardening import flow  # noqa: E402  pylint: disable=wrong-import-position
+
+LOOKUP = "core_user_get_users_by_field"
+CREATE = "core_user_create_users"
+ADD = "core_cohort_add_cohort_members"
+FIXED_FIELDS = 3   # wstoken, wsfunction, moodlewsrestformat
+# Form fields per record in each call (FACTS.md sections 1, 3, 4, 6): one e-mail value; username, firstname,
+# lastname, email, auth, createpassword; members[i][cohorttype][type|value] + [usertype][type|value].
+FIELDS_PER_RECORD = {LOOKUP: 1, CREATE: 6, ADD: 4}
+FIELDS_PER_CALL = {LOOKUP: 1, CREATE: 0, ADD: 0}   # field=email
+EXTRA_CALLS = {LOOKUP: 1, CREATE: 0, ADD: 0}       # the visibility proof (user id 2 looked up first)
+
+
+def people(count, prefix):
+    return [{"email": "%s%05d@example.org" % (prefix, n), "firstname": "Bench", "lastname": "Person %d" % n}
+            for n in range(count)]
+
+
+def timed(cmd, env, cwd):
+    """Run ``cmd``; return (rc, wall seconds, peak RSS in MiB of its process tree, output tail)."""
+    with tempfile.TemporaryFile() as out:
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        tail = out.read().decode("utf-8", "replace")[-3000:]
+    # Linux reports ru_maxrss in KiB.
+    return proc.returncode, seconds, usage.ru_maxrss / 1024.0, tail
+
+
+def run_enrol(sim, workdir, users, options, name):
+    """The enrol role for ``users`` (preflight skipped): returns a row of figures."""
+    playbook = os.path.join(workdir, "%s.yml" % name)
+    report = os.path.join(workdir, "%s_report.json" % name)
+    with open(playbook, "w", encoding="utf-8") as handle:
+        json.dump(flow.wrapper_playbook({"timeout": 120}), handle)
+    variables = os.path.join(workdir, "%s_vars.json" % name)
+    with open(variables, "w", encoding="utf-8") as handle:
+        json.dump({"moodle_url": sim.url, "moodle_token": TOKENS[options.token], "moodle_enrol_users": users,
+                   "moodle_enrol_cohort_id": 1, "moodle_enrol_skip_preflight": True,
+                   "moodle_enrol_batch_size": options.batch_size, "moodle_max_input_vars": options.max_input_vars,
+                   "moodle_enrol_report": report}, handle)
+    cmd = [os.path.join(harness.BIN, "ansible-playbook"), "-i", inventory(workdir), playbook, "-e", "@" + variables]
+    sim.reset_counts()
+    rc, seconds, rss, tail = timed(cmd, harness.ansible_env(), workdir)
+    if rc != 0:
+        raise SystemExit("enrol run %s failed (rc %s):\n%s" % (name, rc, tail))
+    with open(report, encoding="utf-8") as handle:
+        summary = json.load(handle)["summary"]
+    return {"name": name, "people": len(users), "seconds": seconds, "rss": rss, "counts": sim.request_counts(),
+            "summary": summary}
+
+
+def run_naive(sim, workdir, users, options):
+    variables = os.path.join(workdir, "naive_vars.json")
+    with open(variables, "w", encoding="utf-8") as handle:
+        json.dump({"moodle_url": sim.url, "moodle_token": TOKENS[options.token], "cohort_id": 1, "people": users},
+                  handle)
+    cmd = [os.path.join(harness.BIN, "ansible-playbook"), "-i", inventory(workdir),
+           os.path.join(HERE, "naive_uri.yml"), "-e", "@" + variables]
+    sim.reset_counts()
+    rc, seconds, rss, tail = timed(cmd, harness.ansible_env(), workdir)
+    if rc != 0:
+        raise SystemExit("naive run failed (rc %s):\n%s" % (rc, tail))
+    return {"name": "naive uri", "people": len(users), "seconds": seconds, "rss": rss,
+            "counts": sim.request_counts(), "summary": {}}
+
+
+def inventory(workdir):
+    path = os.path.join(workdir, "inventory.ini")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(harness.INVENTORY)
+    return path
+
+
+def bound(function, people_count, options):
+    """ceil(N/B) (+ the calls every run makes), B = the records one request holds under max_input_vars."""
+    per_call = options.max_input_vars - FIXED_FIELDS - FIELDS_PER_CALL[function]
+    records = per_call // FIELDS_PER_RECORD[function]
+    if function == CREATE:
+        records = min(records, options.batch_size)
+    return records, int(math.ceil(people_count / float(records))) + EXTRA_CALLS[function]
+
+
+def row_text(row, options):
+    counts = row["counts"]
+    total = sum(counts.values())
+    cells = []
+    for function in (LOOKUP, CREATE, ADD):
+        _records, limit = bound(function, row["people"], options)
+        mark = "" if row["name"] == "naive uri" or counts.get(function, 0) <= limit else " (over %d)" % limit
+        cells.append("%d%s" % (counts.get(function, 0), mark))
+    others = sum(n for f, n in counts.items() if f not in (LOOKUP, CREATE, ADD))
+    return "| %s | %d | %.1f | %s | %d | %d | %.3f | %.1f | %.0f |" % (
+        row["name"], row["people"], row["seconds"], " | ".join(cells), others, total, total / float(row["people"]),
+        1000.0 * total / row["people"], row["rss"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--max-input-vars", type=int, default=5000,
+                        help="PHP max_input_vars of the simulated site, also given to the modules (default 5000, "
+                             "what Moodle requires on PHP 8)")
+    parser.add_argument("--batch-size", type=int, default=1000, help="moodle_user batch_size (default 1000, so "
+                        "that max_input_vars is what bounds a create)")
+    parser.add_argument("--token", default="TOKEN_OK", help="simulator token (default: the guide's 3 functions)")
+    parser.add_argument("--naive", type=int, default=100, help="people enrolled the naive way (0: skip)")
+    options = parser.parse_args()
+
+    print("machine: %s, %d CPUs, Python %s, load average %s" % (
+        platform.platform(), os.cpu_count(), platform.python_version(), "%.2f %.2f %.2f" % os.getloadavg()))
+    for function in (LOOKUP, CREATE, ADD):
+        records, _limit = bound(function, 1, options)
+        print("B(%s) = %d records per request" % (function, records))
+    header = ("| run | people | wall s | %s | %s | %s | other | requests | per person | per 1,000 | peak RSS MiB |"
+              % (LOOKUP, CREATE, ADD))
+    rows = []
+    with Simulator(seed="transcript-site", max_input_vars=options.max_input_vars).start() as sim, \
+            tempfile.TemporaryDirectory(prefix="dsenroll-bench-") as workdir:
+        for size in options.sizes:
+            users = people(size, "bench%d_" % size)
+            first = run_enrol(sim, workdir, users, options, "new %d" % size)
+            assert first["summary"]["created"] == size and first["summary"]["added"] == size, first
+            rerun = run_enrol(sim, workdir, users, options, "rerun %d" % size)
+            assert rerun["summary"]["existed"] == size and rerun["summary"]["already_members"] == size, rerun
+            rows.extend([first, rerun])
+            print(row_text(first, options))
+            print(row_text(rerun, options))
+            sys.stdout.flush()
+        if options.naive:
+            naive = run_naive(sim, workdir, people(options.naive, "naive_"), options)
+            rows.append(naive)
+            print(row_text(naive, options))
+    print()
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for row in rows:
+        print(row_text(row, options))
+    batched = [r for r in rows if r["name"] == "new %d" % options.naive]
+    if options.naive and batched:
+        ratio = rows[-1]["seconds"] / batched[0]["seconds"]
+        print("\nnaive / batched wall time at %d people: %.1fx (target: at least 50x)" % (options.naive, ratio))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print("CPU time of all ansible processes: %.1f s user, %.1f s system; load average now %s"
+          % (children.ru_utime, children.ru_stime, "%.2f %.2f %.2f" % os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()
