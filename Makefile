@@ -12,8 +12,6 @@ STAMP := $(VENV)/.installed
 # The checkout seen as an installed collection (a link), for pytest imports and ansible-playbook.
 COLLECTIONS := $(CURDIR)/build/collections
 LINK := $(COLLECTIONS)/ansible_collections/dsenroll/moodle
-# ansible-test needs a real copy at .../ansible_collections/dsenroll/moodle (it resolves links).
-SANITY_ROOT := $(CURDIR)/build/sanity/ansible_collections/dsenroll/moodle
 INSTALLED := $(CURDIR)/build/installed
 # ansible-test downloads get-pip.py from a host we cannot reach; it uses this cache file instead.
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
@@ -66,13 +64,14 @@ lint: link
 	$(BIN)/ansible-lint --profile production
 
 sanity: $(STAMP)
-	mkdir -p $(dir $(GET_PIP_CACHE))
+	mkdir -p $(dir $(GET_PIP_CACHE)) build
 	test -f $(GET_PIP_CACHE) || cp tools/get_pip_standin.py $(GET_PIP_CACHE)
-	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
-	git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} $(SANITY_ROOT)/
-	# Its own git repository, so that ansible-test does not see it as an ignored part of this checkout.
-	cd $(SANITY_ROOT) && git init -q && git add -A && \
-	  $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	# A private copy per run (ansible-test resolves links and writes tests/output beside the code),
+	# in a git repository of its own so that ansible-test does not see an ignored part of this checkout.
+	top=$$(mktemp -d $(CURDIR)/build/sanity.XXXXXX); root=$$top/ansible_collections/dsenroll/moodle; \
+	  mkdir -p $$root && git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} $$root/ && \
+	  cd $$root && git init -q && git add -A && \
+	  rc=0; $(BIN)/ansible-test sanity --venv --python 3.11 --color no || rc=$$?; rm -rf $$top; exit $$rc
 
 build: $(STAMP)
 	rm -rf dist $(INSTALLED) && mkdir -p dist
