@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -140,7 +139,10 @@ def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     os.makedirs(OUT)
-    shutil.copy(SAMPLE, os.path.join(OUT, "people.csv"))
+    # As Excel's "CSV UTF-8" saves it: byte order mark and CRLF (kept out of the repository by ansible-test).
+    with open(SAMPLE, encoding="utf-8") as source, open(os.path.join(OUT, "people.csv"), "w", encoding="utf-8-sig",
+                                                        newline="\r\n") as target:
+        target.write(source.read())
     sim = SimulatorProcess(os.path.join(OUT, "simulator.log"))
     failures = []
     try:
