@@ -342,7 +342,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_write import 
 def user_options():
     options = dict((name, dict(type="str")) for name in USER_FIELDS)
     options["password"] = dict(type="str", no_log=True)
-    options["create_password"] = dict(type="bool")
+    # A flag, not a secret: no_log=False silences the "password" in its name.
+    options["create_password"] = dict(type="bool", no_log=False)
     options["customfields"] = dict(type="dict")
     return options
 

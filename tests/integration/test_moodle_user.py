@@ -76,8 +76,9 @@ def test_create_one_user_then_rerun_reports_no_change(moodle_sim):
     assert result["user"] == {"email": "Ada.Lovelace@Example.org", "username": "ada.lovelace@example.org",
                               "id": user[0]["id"], "status": "created", "msg": ""}
 
-    again, _run = play(moodle_sim, **args)
+    again, run = play(moodle_sim, **args)
     assert again["changed"] is False and again["user"]["status"] == "exists" and again["user"]["id"] == user[0]["id"]
+    assert "no_log" not in run.output  # no spurious "did not set no_log for create_password" warning
 
 
 def test_create_1000_in_one_task_in_few_requests_then_rerun_changes_nothing(moodle_sim):
