@@ -17,7 +17,8 @@ _INTEGRATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 if _INTEGRATION not in sys.path:
     sys.path.insert(0, _INTEGRATION)
 
-import harness  # noqa: E402  pylint: disable=wrong-import-position  (tests/integration/harness.py)
+# tests/integration/harness.py, found through the path added above.
+import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 FAST_RETRIES = {"total": 2, "backoff_factor": 0.05, "max_backoff": 0.2}
 

@@ -22,7 +22,7 @@ import pytest
 from moodlesim import Simulator, TOKENS
 
 import harness
-from hardening import flow, leaks, tls
+from hardening import leaks, tls
 
 UNKNOWN_TOKEN = "5f1e0c6a9b7d4e2f8a3c1b0d9e8f7a6b"   # 32 hex, like a real token, unknown to the site
 PASSWORDS = {"password of ann": "Hyg!ene-Pass#1 é", "password of bob": "S3cr3t&Value=2"}

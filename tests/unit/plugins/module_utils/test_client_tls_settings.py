@@ -18,8 +18,8 @@ from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
     ({"validate_certs": False}, False),
 ])
 @responses.activate
-def test_the_requests_ca_bundle_variables_do_not_override_the_clients_tls_settings(monkeypatch, variable,
-                                                                                    options, expected):
+def test_the_requests_ca_bundle_variables_do_not_override_the_clients_tls_settings(
+        monkeypatch, variable, options, expected):
     # requests merges these variables over a Session's verify unless verify is given per request.
     monkeypatch.setenv(variable, "/etc/ssl/certs/ca-certificates.crt")
     responses.add(responses.POST, ENDPOINT, body=load_transcript("lookup_admin_by_id_token_ok")["body"],
