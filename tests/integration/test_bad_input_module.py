@@ -10,13 +10,13 @@ inputs; this runs the real module, through Ansible's argument handling, on a few
 
 import json
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 
 import harness
 from hardening import strategies
 from moodlesim import TOKENS
 
-BATCH = settings(max_examples=2, deadline=None, derandomize=True, database=None, phases=[Phase.generate],
+BATCH = settings(max_examples=2, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                         HealthCheck.data_too_large])
 
@@ -37,7 +37,20 @@ def run_batch(sim, tmp_path, people):
     return run, json.loads(out.read_text())
 
 
+MIXED = [
+    {"email": "Good.One@Example.org", "firstname": "Zoë", "lastname": "O'Neil, Jr.", "create_password": True},
+    {"email": "good.one@example.org", "firstname": "Zoë", "lastname": "Again", "create_password": True},
+    {"email": "no-at-sign.example.org", "firstname": "No", "lastname": "At", "create_password": True},
+    {"email": "tag@example.org", "firstname": "<b>Bold</b>", "lastname": "Tag", "create_password": True},
+    {"email": "nopass@example.org", "firstname": "No", "lastname": "Password"},
+    {"email": "good.two@example.org", "firstname": "李", "lastname": "Two", "username": "Good Two",
+     "create_password": True},
+    {"email": "good.three@example.org", "firstname": "Three", "lastname": "Good", "password": "Str0ng!Passw0rd"},
+]
+
+
 @BATCH
+@example(people=MIXED)
 @given(people=strategies.people(min_size=10, max_size=16))
 def test_a_batch_of_bad_records_reports_each_one_and_sends_nothing_unreported(moodle_sim_session, tmp_path, people):
     sim = moodle_sim_session
