@@ -29,8 +29,8 @@ def run_batch(sim, tmp_path, people):
         {"name": "Create a batch of bad input", "dsenroll.moodle.moodle_user": {
             "moodle_url": "{{ url }}", "moodle_token": "{{ token }}", "users": "{{ people }}", "batch_size": 10,
             "retries": 0}, "register": "outcome", "ignore_errors": True},
-        {"name": "Keep the result", "ansible.builtin.copy": {"content": "{{ outcome | to_json }}", "dest": str(out),
-                                                               "mode": "0600"}}]}]))
+        {"name": "Keep the result", "ansible.builtin.copy": {
+            "content": "{{ outcome | to_json }}", "dest": str(out), "mode": "0600"}}]}]))
     run = harness.run_playbook(str(playbook), extra_vars={"url": sim.url, "token": TOKENS["TOKEN_OK"],
                                                           "people": people})
     assert out.exists(), run
