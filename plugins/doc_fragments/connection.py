@@ -46,6 +46,9 @@ options:
         split to stay under it.
       - The default is PHP's own default; Moodle requires 5000 on PHP 8, so most sites allow 5000, which means
         fewer, larger requests.
+      - If the site's limit is lower than this value, the client notices (the request's last field,
+        C(moodlewsrestformat=json), is then dropped and Moodle answers in XML), sends smaller requests from then
+        on, resends cut reads, and reconciles cut writes by reading Moodle again.
     type: int
     default: 1000
   retries:

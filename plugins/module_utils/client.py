@@ -24,8 +24,9 @@ except ImportError as exc:  # pragma: no cover - exercised by the modules' missi
     REQUESTS_IMPORT_ERROR = exc
 
 try:
-    from urllib.parse import urlsplit
+    from urllib.parse import quote, quote_plus, urlsplit
 except ImportError:  # pragma: no cover - Python 2 controller targets are out of scope
+    from urllib import quote, quote_plus  # type: ignore
     from urlparse import urlsplit  # type: ignore
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
@@ -42,9 +43,12 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import Retry
 
 ENDPOINT = "/webservice/rest/server.php"
 USER_AGENT = "dsenroll.moodle/0.1.0"
-# Fields every call carries before its parameters (FACTS.md section 1: token first, so that a
-# truncated request can never lose it).
+# Fields every call carries: wstoken and wsfunction first (FACTS.md section 1: a truncated request
+# never loses them), moodlewsrestformat=json last, as a canary: PHP drops fields past max_input_vars
+# silently, and a request that lost its tail loses the format too, so Moodle answers in XML.
 FIXED_FIELDS = 3
+# Form fields whose values are secrets besides the token: masked in everything the client raises.
+SECRET_FIELD_SUFFIXES = ("[password]",)
 # Keys Moodle returns that are secrets in their own right (FACTS.md section 7).
 SECRET_RESULT_KEYS = ("userprivateaccesskey",)
 MASK = "********"
@@ -53,6 +57,15 @@ EXCERPT_CHARS = 200
 
 class RequestTooLargeError(MoodleError):
     remediation = "Raise max_input_vars to the site's PHP max_input_vars (Moodle requires 5000 on PHP 8)."
+
+
+class InputTruncatedError(MoodleError):
+    """PHP dropped the tail of the request: the site's max_input_vars is lower than the client's."""
+
+    remediation = (
+        "Set max_input_vars to the Moodle site's PHP max_input_vars (php.ini; Moodle requires 5000 on PHP 8), "
+        "or lower: the site accepted fewer form fields than this request had."
+    )
 
 
 def endpoint_url(base_url):
@@ -106,13 +119,17 @@ class MoodleClient(object):
         self.calls = collections.Counter()
 
     # -- token hygiene -----------------------------------------------------------------------
-    def scrub(self, text):
-        """Return ``text`` with the token masked; used on everything the client raises."""
+    def scrub(self, text, secrets=()):
+        """Return ``text`` with the token and ``secrets`` masked, as sent and as form-encoded."""
         if text is None:
             return None
         text = str(text)
-        if self._token and self._token in text:
-            text = text.replace(self._token, MASK)
+        for secret in (self._token,) + tuple(secrets):
+            if not secret:
+                continue
+            for spelling in set((secret, quote_plus(secret), quote(secret, safe=""))):
+                if spelling in text:
+                    text = text.replace(spelling, MASK)
         return text
 
     def __repr__(self):
@@ -149,10 +166,18 @@ class MoodleClient(object):
     def call_batched(self, wsfunction, list_key, items, params=None, max_items=None):
         """Call a read function once per batch of ``items`` and concatenate the list results."""
         results = []
-        for chunk in self.batches(items, params, max_items):
+        pending = list(self.batches(items, params, max_items))
+        while pending:
+            chunk = pending.pop(0)
             call_params = dict(params or {})
             call_params[list_key] = chunk
-            results.extend(self.call(wsfunction, call_params) or [])
+            try:
+                results.extend(self.call(wsfunction, call_params) or [])
+            except InputTruncatedError:
+                if len(chunk) == 1:
+                    raise
+                # call() lowered max_input_vars; a read is safe to send again in smaller batches.
+                pending[:0] = self.batches(chunk, params, max_items)
         return results
 
     # -- calls -------------------------------------------------------------------------------
@@ -162,16 +187,26 @@ class MoodleClient(object):
         Reads are retried on transient failures; a write whose answer was lost raises
         OutcomeUnknownError instead of being repeated.
         """
-        fields = [("wstoken", self._token), ("wsfunction", wsfunction), ("moodlewsrestformat", "json")]
+        fields = [("wstoken", self._token), ("wsfunction", wsfunction)]
         fields.extend(flatten(params or {}))
+        fields.append(("moodlewsrestformat", "json"))
         if len(fields) > self.max_input_vars:
             raise RequestTooLargeError("the call needs %d form fields, over max_input_vars=%d"
                                        % (len(fields), self.max_input_vars), wsfunction)
+        secrets = [value for name, value in fields if name.endswith(SECRET_FIELD_SUFFIXES) and value]
         read = is_read_function(wsfunction)
         attempt = 0
         while True:
             try:
-                return self._send_once(wsfunction, fields)
+                return self._send_once(wsfunction, fields, secrets)
+            except InputTruncatedError as err:
+                # The site's limit is below this request: never send one this large again.
+                self.max_input_vars = max(FIXED_FIELDS + 1, len(fields) // 2)
+                if read:
+                    raise
+                raise OutcomeUnknownError(
+                    "%s; the part Moodle received may have been written" % err.message, wsfunction, cause=err,
+                    remediation=err.remediation)
             except (TransportError, HTTPStatusError) as err:
                 if isinstance(err, WebServicesDisabledError) or not self._may_retry(err, read):
                     if not read and self._may_have_committed(err):
@@ -199,7 +234,7 @@ class MoodleClient(object):
             return err.sent and err.kind not in ("tls", "dns")
         return err.http_status >= 500
 
-    def _send_once(self, wsfunction, fields):
+    def _send_once(self, wsfunction, fields, secrets=()):
         self.calls[wsfunction] += 1
         try:
             # verify is passed per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
@@ -207,12 +242,12 @@ class MoodleClient(object):
             response = self.session.post(self.url, data=fields, timeout=self.timeout, allow_redirects=False,
                                          verify=self.session.verify)
         except requests.exceptions.RequestException as exc:
-            raise self._transport_error(exc, wsfunction)
-        return self._decode(response, wsfunction)
+            raise self._transport_error(exc, wsfunction, secrets)
+        return self._decode(response, wsfunction, secrets)
 
-    def _transport_error(self, exc, wsfunction):
+    def _transport_error(self, exc, wsfunction, secrets=()):
         cause = _root_cause(exc)
-        detail = self.scrub("%s: %s" % (type(cause).__name__, cause))
+        detail = self.scrub("%s: %s" % (type(cause).__name__, cause), secrets)
         name = type(cause).__name__
         if isinstance(exc, requests.exceptions.SSLError):
             return TransportError("TLS error talking to %s (%s)" % (self.url, detail), "tls", wsfunction, sent=False)
@@ -226,13 +261,13 @@ class MoodleClient(object):
             return TransportError("cannot connect to %s (%s)" % (self.url, detail), "connect", wsfunction, sent=False)
         return TransportError("connection to %s broke (%s)" % (self.url, detail), "connection", wsfunction)
 
-    def _decode(self, response, wsfunction):
+    def _decode(self, response, wsfunction, secrets=()):
         status = response.status_code
         text = response.text or ""
         content_type = response.headers.get("Content-Type", "")
         if status == 403 and not text.strip():
             raise WebServicesDisabledError(wsfunction)
-        excerpt = self.scrub(" ".join(text.split())[:EXCERPT_CHARS])
+        excerpt = self.scrub(" ".join(text.split())[:EXCERPT_CHARS], secrets)
         if status != 200:
             err = HTTPStatusError("HTTP %s from %s: %s" % (status, self.url, excerpt or "(empty body)"),
                                   status, excerpt, wsfunction)
@@ -242,10 +277,15 @@ class MoodleClient(object):
         try:
             body = json.loads(text)
         except ValueError:
+            if text.lstrip().startswith("<?xml") and ("<RESPONSE" in text or "<EXCEPTION" in text):
+                raise InputTruncatedError(
+                    "Moodle answered in XML: the request lost its last form field (moodlewsrestformat=json), so PHP "
+                    "dropped fields past the site's max_input_vars, which is lower than max_input_vars=%d"
+                    % self.max_input_vars, wsfunction)
             raise NotMoodleResponseError(self._not_moodle_message(text, content_type),
                                          status, content_type, excerpt, wsfunction)
         if isinstance(body, dict) and "exception" in body and "errorcode" in body:
-            clean = dict((k, self.scrub(v)) for k, v in body.items())
+            clean = dict((k, self.scrub(v, secrets)) for k, v in body.items())
             raise error_from_envelope(clean, wsfunction)
         if isinstance(body, dict):
             for key in SECRET_RESULT_KEYS:

@@ -70,8 +70,8 @@ class OutcomeUnknownError(MoodleError):
 
     remediation = "Look the records up again before retrying: the write may have been committed."
 
-    def __init__(self, message, wsfunction=None, cause=None):
-        super(OutcomeUnknownError, self).__init__(message, wsfunction)
+    def __init__(self, message, wsfunction=None, cause=None, remediation=None):
+        super(OutcomeUnknownError, self).__init__(message, wsfunction, remediation)
         self.cause = cause
 
 

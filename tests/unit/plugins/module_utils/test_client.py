@@ -13,6 +13,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils import errors
 from ansible_collections.dsenroll.moodle.plugins.module_utils.client import (
     MASK,
     MoodleClient,
+    InputTruncatedError,
     RequestTooLargeError,
     endpoint_url,
 )
@@ -63,7 +64,7 @@ def test_endpoint_url_refuses_what_could_leak_or_misroute(bad):
 
 
 @responses.activate
-def test_call_posts_token_function_and_format_first_and_nothing_in_the_url():
+def test_call_posts_token_and_function_first_format_last_and_nothing_in_the_url():
     replay("lookup_email_existing")
     make_client().call("core_user_get_users_by_field", {"field": "email", "values": ["existing.learner@example.com"]})
     call = responses.calls[0]
@@ -71,9 +72,10 @@ def test_call_posts_token_function_and_format_first_and_nothing_in_the_url():
     assert call.request.url == ENDPOINT
     assert TOKEN not in call.request.url
     assert call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    # Token and function first (never lost to truncation), format last (the truncation canary).
     assert sent_fields(call) == [
-        ("wstoken", TOKEN), ("wsfunction", "core_user_get_users_by_field"), ("moodlewsrestformat", "json"),
-        ("field", "email"), ("values[0]", "existing.learner@example.com"),
+        ("wstoken", TOKEN), ("wsfunction", "core_user_get_users_by_field"),
+        ("field", "email"), ("values[0]", "existing.learner@example.com"), ("moodlewsrestformat", "json"),
     ]
 
 
@@ -343,6 +345,51 @@ def test_a_call_over_max_input_vars_is_refused_before_sending():
         make_client(max_input_vars=5).call("core_user_get_users_by_field", {"field": "email", "values": [1, 2, 3]})
 
 
+# -- PHP's silent truncation past the site's max_input_vars (FACTS.md section 1) -------------
+
+def xml_answer(name):
+    """A recorded XML answer: what Moodle sends when moodlewsrestformat did not arrive."""
+    record = load_transcript(name)
+    assert record["content_type"].startswith("application/xml")
+    return record["body"]
+
+
+@responses.activate
+def test_a_write_whose_tail_php_dropped_is_outcome_unknown_naming_max_input_vars():
+    responses.add(responses.POST, ENDPOINT, body=xml_answer("m2_create_xml"), content_type="application/xml")
+    client = make_client(max_input_vars=1000)
+    users = [{"username": "u%d" % i, "firstname": "F", "lastname": "L", "email": "u%d@x.org" % i} for i in range(10)]
+    with pytest.raises(errors.OutcomeUnknownError) as caught:
+        client.call("core_user_create_users", {"users": users})
+    assert "max_input_vars" in str(caught.value) and "max_input_vars" in caught.value.remediation
+    assert isinstance(caught.value.cause, InputTruncatedError)
+    assert len(responses.calls) == 1  # never repeated blindly
+    assert client.max_input_vars == 43 // 2  # learnt: the next batches are smaller than what was cut
+
+
+@responses.activate
+def test_a_read_whose_tail_php_dropped_is_sent_again_in_smaller_batches():
+    responses.add(responses.POST, ENDPOINT, body=xml_answer("format_omitted_xml_lookup"), content_type="application/xml")
+    responses.add(responses.POST, ENDPOINT, json=[{"id": 7, "email": "a0@x.org"}])
+    responses.add(responses.POST, ENDPOINT, json=[{"id": 8, "email": "a5@x.org"}])
+    responses.add(responses.POST, ENDPOINT, json=[])
+    responses.add(responses.POST, ENDPOINT, json=[])
+    client = make_client(max_input_vars=1000)
+    found = client.call_batched("core_user_get_users_by_field", "values", ["a%d@x.org" % i for i in range(10)],
+                                params={"field": "email"})
+    assert [u["id"] for u in found] == [7, 8]
+    # 14 fields were cut, so the client now sends at most 14 // 2 = 7 fields: 3 values a call.
+    assert [len(sent_fields(c)) for c in responses.calls] == [14, 7, 7, 7, 5]
+
+
+@responses.activate
+def test_a_single_read_whose_tail_php_dropped_says_what_to_fix():
+    responses.add(responses.POST, ENDPOINT, body=xml_answer("format_omitted_xml_error"), content_type="application/xml")
+    with pytest.raises(InputTruncatedError) as caught:
+        make_client().call("core_user_get_users_by_field", {"field": "email", "values": ["a@x.org"]})
+    assert "php.ini" in caught.value.remediation
+
+
 # -- token hygiene ---------------------------------------------------------------------------
 
 @responses.activate
@@ -367,6 +414,20 @@ def test_token_is_scrubbed_from_non_moodle_excerpts_and_transport_errors():
     with pytest.raises(errors.TransportError) as caught:
         make_client(retry_policy=RetryPolicy(total=0)).call("core_user_get_users_by_field")
     assert TOKEN not in str(caught.value)
+
+
+@responses.activate
+def test_passwords_sent_are_scrubbed_raw_and_form_encoded_from_what_the_server_echoes():
+    password = "Hyg!ene-Pass#1 é"
+    encoded = "users%5B0%5D%5Bpassword%5D=Hyg%21ene-Pass%231+%C3%A9"
+    responses.add(responses.POST, ENDPOINT, json={
+        "exception": "invalid_parameter_exception", "errorcode": "invalidparameter",
+        "message": "Invalid parameter value detected", "debuginfo": "%s %s %s" % (password, encoded, TOKEN)})
+    with pytest.raises(errors.InvalidParameterError) as caught:
+        make_client().call("core_user_create_users", {"users": [{"username": "x", "password": password}]})
+    text = str(caught.value)
+    assert password not in text and "Hyg%21ene-Pass%231+%C3%A9" not in text and TOKEN not in text
+    assert text.count(MASK) == 3
 
 
 def test_client_repr_does_not_show_the_token():
