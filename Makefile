@@ -51,7 +51,8 @@ contract: link
 	$(BIN)/python -m pytest tests/contract
 
 integration: link
-	$(BIN)/python -m pytest tests/integration
+	# Each test drives ansible processes (CPU-bound start-up): two workers use both cores.
+	$(BIN)/python -m pytest -n 2 tests/integration
 
 molecule: link
 	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then \

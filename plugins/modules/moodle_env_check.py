@@ -24,7 +24,7 @@ description:
   - The module does not fail when a check fails; it reports in RV(checks) and RV(ready). The
     C(dsenroll.moodle.preflight) role prints these checks with those of M(dsenroll.moodle.moodle_ws_info).
 author:
-  - dsenroll maintainers (@dsenroll)
+  - dsenroll.moodle contributors (@dsenroll)
 options:
   env_file:
     description:

@@ -28,7 +28,7 @@ description:
     C(core_user_update_users) for O(update=true), C(core_user_delete_users) for O(state=absent), and
     optionally C(core_user_get_users) to find an account whose stored e-mail differs in letter case.
 author:
-  - dsenroll maintainers (!UNKNOWN)
+  - dsenroll.moodle contributors (@dsenroll)
 extends_documentation_fragment:
   - dsenroll.moodle.connection
   - dsenroll.moodle.attributes

@@ -26,7 +26,7 @@ description:
     and a function missing from the service all answer "Access control exception"; the module tells them apart by
     probing several functions and, when it cannot, lists the causes that remain, most likely first.
 author:
-  - dsenroll maintainers (@dsenroll)
+  - dsenroll.moodle contributors (@dsenroll)
 options:
   required_functions:
     description:
