@@ -185,4 +185,6 @@ def print_r(value):
 
 
 def strip_tags(value):
-    return re.sub(r'<(?=[A-Za-z/!?])[^>]*(>|$)', '', value)
+    """PHP 8's strip_tags: NUL bytes go; a '<' not followed by whitespace opens a tag that runs to the next
+    '>' or, without one, to the end ("I <3 you" becomes "I ")."""
+    return re.sub(r'<(?!\s)[^>]*(>|$)', '', value.replace("\x00", ""))
