@@ -15,65 +15,17 @@ the rerun, plus the time of an empty playbook (Ansible's own start-up) for refer
 """
 
 import argparse
-import json
-import os
-import sys
-import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integration")]
-
-from moodlesim import Simulator, TOKENS  # noqa: E402  pylint: disable=wrong-import-position
-from harness import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def playbook_file(tmpdir, tasks):
-    path = os.path.join(tmpdir, "play.yml")
-    with open(path, "w") as handle:
-        json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}], handle)
-    return path
-
-
-def baseline():
-    """Seconds for an ansible-playbook process that does nothing (start-up and one no-op task)."""
-    with tempfile.TemporaryDirectory(prefix="bench-cohort-") as tmpdir:
-        started = time.monotonic()
-        run_playbook(playbook_file(tmpdir, [{"name": "Nothing", "ansible.builtin.meta": "noop"}]))
-        return time.monotonic() - started
+from module_task import baseline, time_module_task, report
+from moodlesim import Simulator, TOKENS  # pylint: disable=wrong-import-order
 
 
 def run_once(sim, token, cohort_id, emails, max_input_vars):
     """One ansible-playbook run of moodle_cohort_member; returns (result, seconds, request counts)."""
-    with tempfile.TemporaryDirectory(prefix="bench-cohort-") as tmpdir:
-        out = os.path.join(tmpdir, "result.json")
-        task = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}", "cohort_id": cohort_id,
-                "users": "{{ emails }}", "max_input_vars": max_input_vars}
-        playbook = playbook_file(tmpdir, [
-            {"name": "Cohort membership", "dsenroll.moodle.moodle_cohort_member": task, "register": "outcome"},
-            {"name": "Keep the summary", "ansible.builtin.copy": {
-                "content": "{{ {'changed': outcome.changed, 'summary': outcome.summary} | to_json }}",
-                "dest": out, "mode": "0600"}},
-        ])
-        sim.reset_counts()
-        started = time.monotonic()
-        run = run_playbook(playbook, extra_vars={"moodle_url": sim.url, "moodle_token": TOKENS[token],
-                                                 "emails": emails})
-        seconds = time.monotonic() - started
-        if run.rc != 0 or not os.path.exists(out):
-            raise SystemExit("ansible-playbook failed (rc %s):\n%s" % (run.rc, run.output[-3000:]))
-        with open(out) as handle:
-            result = json.load(handle)
-    return result, seconds, sim.request_counts()
-
-
-def report(label, result, seconds, counts):
-    summary = dict((k, v) for k, v in result["summary"].items() if v)
-    print("%-28s %7.1f s  changed=%-5s %s" % (label, seconds, result["changed"], json.dumps(summary)))
-    for function, number in sorted(counts.items()):
-        print("%30s %-34s %5d requests" % ("", function, number))
-    print("%30s %-34s %5d requests" % ("", "total", sum(counts.values())))
+    task = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}", "cohort_id": cohort_id,
+            "users": "{{ emails }}", "max_input_vars": max_input_vars}
+    return time_module_task(sim, "dsenroll.moodle.moodle_cohort_member", task,
+                            {"moodle_url": sim.url, "moodle_token": TOKENS[token], "emails": emails})
 
 
 def main():

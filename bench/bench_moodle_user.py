@@ -12,18 +12,9 @@ the whole ansible-playbook process (Ansible's start-up included), for the create
 """
 
 import argparse
-import json
-import os
-import sys
-import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integration")]
-
-from moodlesim import Simulator, TOKENS  # noqa: E402  pylint: disable=wrong-import-position
-from harness import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from module_task import time_module_task, report
+from moodlesim import Simulator, TOKENS  # pylint: disable=wrong-import-order
 
 
 def people(count, prefix):
@@ -33,36 +24,10 @@ def people(count, prefix):
 
 def run_once(sim, users, max_input_vars, batch_size):
     """One ansible-playbook run of moodle_user over ``users``; returns (result, seconds, request counts)."""
-    with tempfile.TemporaryDirectory(prefix="bench-user-") as tmpdir:
-        out = os.path.join(tmpdir, "result.json")
-        playbook = os.path.join(tmpdir, "play.yml")
-        task = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}", "users": "{{ people }}",
-                "max_input_vars": max_input_vars, "batch_size": batch_size}
-        with open(playbook, "w") as handle:
-            json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
-                {"name": "Moodle users", "dsenroll.moodle.moodle_user": task, "register": "outcome"},
-                {"name": "Keep the summary", "ansible.builtin.copy": {
-                    "content": "{{ {'changed': outcome.changed, 'summary': outcome.summary} | to_json }}",
-                    "dest": out, "mode": "0600"}},
-            ]}], handle)
-        sim.reset_counts()
-        started = time.monotonic()
-        run = run_playbook(playbook, extra_vars={"moodle_url": sim.url, "moodle_token": TOKENS["TOKEN_OK"],
-                                                 "people": users})
-        seconds = time.monotonic() - started
-        if run.rc != 0 or not os.path.exists(out):
-            raise SystemExit("ansible-playbook failed (rc %s):\n%s" % (run.rc, run.output[-3000:]))
-        with open(out) as handle:
-            result = json.load(handle)
-    return result, seconds, sim.request_counts()
-
-
-def report(label, result, seconds, counts):
-    summary = dict((k, v) for k, v in result["summary"].items() if v)
-    print("%-22s %7.1f s  changed=%-5s %s" % (label, seconds, result["changed"], json.dumps(summary)))
-    for function, number in sorted(counts.items()):
-        print("%26s %-32s %5d requests" % ("", function, number))
-    print("%26s %-32s %5d requests" % ("", "total", sum(counts.values())))
+    task = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}", "users": "{{ people }}",
+            "max_input_vars": max_input_vars, "batch_size": batch_size}
+    return time_module_task(sim, "dsenroll.moodle.moodle_user", task,
+                            {"moodle_url": sim.url, "moodle_token": TOKENS["TOKEN_OK"], "people": users})
 
 
 def main():
