@@ -81,18 +81,16 @@ def _parse_adhoc_result(stdout):
     return result
 
 
+def _flags(check, diff, verbosity):
+    return (["--check"] if check else []) + (["--diff"] if diff else []) + (["-" + "v" * verbosity] if verbosity else [])
+
+
 def run_module(module, args, check=False, diff=False, env=None, verbosity=0, timeout=900):
     """Run ``dsenroll.moodle.<module>`` once on localhost with ``args`` (a dict); return a Run."""
     name = module if "." in module else "dsenroll.moodle.%s" % module
     with tempfile.TemporaryDirectory(prefix="dsenroll-it-") as tmpdir:
         cmd = [os.path.join(BIN, "ansible"), "localhost", "-i", _inventory(tmpdir), "-m", name,
-               "-a", json.dumps(args)]
-        if check:
-            cmd.append("--check")
-        if diff:
-            cmd.append("--diff")
-        if verbosity:
-            cmd.append("-" + "v" * verbosity)
+               "-a", json.dumps(args)] + _flags(check, diff, verbosity)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout,
                               cwd=tmpdir, check=False)
     return Run(proc.returncode, proc.stdout, proc.stderr, _parse_adhoc_result(proc.stdout))
@@ -107,12 +105,7 @@ def run_playbook(playbook, extra_vars=None, check=False, diff=False, env=None, v
             with open(vars_file, "w") as handle:
                 json.dump(extra_vars, handle)
             cmd.extend(["-e", "@" + vars_file])
-        if check:
-            cmd.append("--check")
-        if diff:
-            cmd.append("--diff")
-        if verbosity:
-            cmd.append("-" + "v" * verbosity)
+        cmd.extend(_flags(check, diff, verbosity))
         cmd.extend(args)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout,
                               cwd=tmpdir, check=False)
