@@ -188,6 +188,24 @@ def test_cohort_by_idnumber_and_settings_from_variables(moodle_sim, tmp_path):
     assert "Enrolment into cohort idnumber second (Second Cohort)" in run.stdout
 
 
+def test_timeout_and_retries_from_variables_reach_both_modules(moodle_sim, tmp_path):
+    sim = moodle_sim
+    given = people(3, "retry")
+    base = {"moodle_enrol_users": given, "moodle_enrol_skip_preflight": True, "moodle_timeout": 5}
+    # Every lookup answers 503: with moodle_retries 0 the role sends each lookup once and reports failures.
+    sim.inject_fault("http_status", wsfunction="core_user_get_users_by_field", times=100, status=503)
+    sim.reset_counts()
+    run = enrol(sim, dict(base, moodle_retries=0))
+    assert run.rc != 0 and "503" in run.output, run
+    assert sim.request_counts().get("core_user_get_users_by_field") == 1
+    # Two 503s then a healthy site: moodle_retries 2 is enough to finish.
+    sim.clear_faults()
+    sim.inject_fault("http_status", wsfunction="core_user_get_users_by_field", times=2, status=503)
+    run = enrol(sim, dict(base, moodle_retries={"total": 2, "backoff_factor": 0.05}))
+    assert run.rc == 0, run
+    assert {site_user(sim, p["email"])["id"] for p in given} <= set(sim.cohort_members(COHORT))
+
+
 def test_latin1_csv_is_refused_before_anything_is_sent(moodle_sim, tmp_path):
     sim = moodle_sim
     source = str(tmp_path / "latin1.csv")
