@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integration")]
 
-from harness import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from harness import run_playbook, run_task  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def playbook_file(tmpdir, tasks):
@@ -34,25 +34,15 @@ def baseline():
 def time_module_task(sim, module, task_args, extra_vars):
     """Run ``module`` once with ``task_args`` (templated from ``extra_vars``) against ``sim``.
 
-    Returns (``{changed, summary}`` of the result, wall seconds of the ansible-playbook process, the
-    simulator's request counts per wsfunction during the run).
+    Returns (the task's result, wall seconds of the ansible-playbook process, the simulator's request
+    counts per wsfunction during the run).
     """
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmpdir:
-        out = os.path.join(tmpdir, "result.json")
-        playbook = playbook_file(tmpdir, [
-            {"name": "The module under test", module: task_args, "register": "outcome"},
-            {"name": "Keep the summary", "ansible.builtin.copy": {
-                "content": "{{ {'changed': outcome.changed, 'summary': outcome.summary} | to_json }}",
-                "dest": out, "mode": "0600"}},
-        ])
-        sim.reset_counts()
-        started = time.monotonic()
-        run = run_playbook(playbook, extra_vars=extra_vars)
-        seconds = time.monotonic() - started
-        if run.rc != 0 or not os.path.exists(out):
-            raise SystemExit("ansible-playbook failed (rc %s):\n%s" % (run.rc, run.output[-3000:]))
-        with open(out) as handle:
-            result = json.load(handle)
+    sim.reset_counts()
+    started = time.monotonic()
+    result, run = run_task(module, task_args, extra_vars)
+    seconds = time.monotonic() - started
+    if run.rc != 0 or result is None or result.get("failed"):
+        raise SystemExit("ansible-playbook failed (rc %s):\n%s" % (run.rc, run.output[-3000:]))
     return result, seconds, sim.request_counts()
 
 

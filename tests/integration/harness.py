@@ -112,6 +112,30 @@ def run_playbook(playbook, extra_vars=None, check=False, diff=False, env=None, v
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_task(module, task_args, extra_vars=None, check=False, diff=False, env=None, timeout=900):
+    """Run ``module`` as the one task of a playbook; return (its registered result, the Run).
+
+    Unlike run_module, ``task_args`` may template variables from ``extra_vars`` (sent as a vars file, so
+    lists of thousands of people never touch the command line). A failing task still yields its result.
+    """
+    name = module if "." in module else "dsenroll.moodle.%s" % module
+    with tempfile.TemporaryDirectory(prefix="dsenroll-task-") as tmpdir:
+        out = os.path.join(tmpdir, "result.json")
+        playbook = os.path.join(tmpdir, "play.yml")
+        with open(playbook, "w") as handle:
+            json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+                {"name": "The module under test", name: task_args, "register": "outcome", "ignore_errors": True},
+                {"name": "Keep the result", "check_mode": False,
+                 "ansible.builtin.copy": {"content": "{{ outcome | to_json }}", "dest": out, "mode": "0600"}},
+            ]}], handle)
+        run = run_playbook(playbook, extra_vars=extra_vars, check=check, diff=diff, env=env, timeout=timeout)
+        result = None
+        if os.path.exists(out):
+            with open(out) as handle:
+                result = json.load(handle)
+    return result, run
+
+
 def connection(sim, token_name="TOKEN_OK", **extra):
     """Module arguments that point at the simulator with one of the transcript site's tokens."""
     from moodlesim import TOKENS  # pylint: disable=import-outside-toplevel

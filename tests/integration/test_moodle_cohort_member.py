@@ -4,12 +4,10 @@
 """moodle_cohort_member through ansible-playbook against the Moodle simulator."""
 
 import json
-import os
-import tempfile
 
 from moodlesim import TOKENS
 
-from harness import connection, run_module, run_playbook
+from harness import connection, run_module, run_task
 
 ADD = "core_cohort_add_cohort_members"
 GET_MEMBERS = "core_cohort_get_cohort_members"
@@ -19,26 +17,14 @@ LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no
 
 def play(sim, token_name="TOKEN_OK", check=False, diff=False, **args):
     """Run the module as one playbook task; return (the registered result, the Run)."""
-    with tempfile.TemporaryDirectory(prefix="cohort-it-") as tmpdir:
-        out = os.path.join(tmpdir, "result.json")
-        playbook = os.path.join(tmpdir, "play.yml")
-        task_args = dict(args)
-        task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
-                         retries={"total": 1, "backoff_factor": 0.05})
-        with open(playbook, "w") as handle:
-            json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
-                {"name": "Cohort membership", "dsenroll.moodle.moodle_cohort_member": task_args,
-                 "register": "outcome", "ignore_errors": True},
-                {"name": "Keep the result", "check_mode": False,
-                 "ansible.builtin.copy": {"content": "{{ outcome | to_json }}", "dest": out, "mode": "0600"}},
-            ]}], handle)
-        extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
-        run = run_playbook(playbook, extra_vars=extra, check=check, diff=diff)
-        assert TOKENS[token_name] not in run.output
-        assert os.path.exists(out), run
-        with open(out) as handle:
-            result = json.load(handle)
-        assert TOKENS[token_name] not in json.dumps(result)
+    task_args = dict(args)
+    task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
+                     retries={"total": 1, "backoff_factor": 0.05})
+    extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
+    result, run = run_task("moodle_cohort_member", task_args, extra, check=check, diff=diff)
+    assert TOKENS[token_name] not in run.output
+    assert result is not None, run
+    assert TOKENS[token_name] not in json.dumps(result)
     return result, run
 
 

@@ -4,13 +4,11 @@
 """moodle_user through ansible-playbook against the Moodle simulator."""
 
 import json
-import os
-import tempfile
 import threading
 
 from moodlesim import TOKENS
 
-from harness import run_playbook
+from harness import run_task
 
 CREATE = "core_user_create_users"
 LOOKUP = "core_user_get_users_by_field"
@@ -20,30 +18,17 @@ PASSWORD = "Integr4tion#Passw0rd"
 
 def play(sim, token_name="TOKEN_OK", check=False, diff=False, people=None, **args):
     """Run moodle_user as one playbook task (``people`` passed as a vars file); return (result, Run)."""
-    with tempfile.TemporaryDirectory(prefix="user-it-") as tmpdir:
-        out = os.path.join(tmpdir, "result.json")
-        playbook = os.path.join(tmpdir, "play.yml")
-        task_args = dict(args)
-        task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
-                         retries={"total": 1, "backoff_factor": 0.05})
-        if people is not None:
-            task_args["users"] = "{{ people }}"
-        with open(playbook, "w") as handle:
-            json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
-                {"name": "Moodle users", "dsenroll.moodle.moodle_user": task_args,
-                 "register": "outcome", "ignore_errors": True},
-                {"name": "Keep the result", "check_mode": False, "ansible.builtin.copy": {
-                    "content": "{{ outcome | to_json }}", "dest": out, "mode": "0600"}},
-            ]}], handle)
-        extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
-        if people is not None:
-            extra["people"] = people
-        run = run_playbook(playbook, extra_vars=extra, check=check, diff=diff)
-        assert TOKENS[token_name] not in run.output
-        assert PASSWORD not in run.output
-        assert os.path.exists(out), run
-        with open(out) as handle:
-            result = json.load(handle)
+    task_args = dict(args)
+    task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
+                     retries={"total": 1, "backoff_factor": 0.05})
+    extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
+    if people is not None:
+        task_args["users"] = "{{ people }}"
+        extra["people"] = people
+    result, run = run_task("moodle_user", task_args, extra, check=check, diff=diff)
+    assert TOKENS[token_name] not in run.output
+    assert PASSWORD not in run.output
+    assert result is not None, run
     text = json.dumps(result)
     assert TOKENS[token_name] not in text and PASSWORD not in text
     return result, run
