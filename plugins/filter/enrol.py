@@ -19,6 +19,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.dsenroll.moodle.plugins.plugin_utils import report_text
 
 # The user fields a CSV may carry: the options of moodle_user's ``users`` items (issue 4).
 CSV_FIELDS = (
@@ -41,8 +42,6 @@ UNSTRIPPED_FIELDS = ("password",)
 # What a moodle_user result status means for the cohort step (issue 4's status list).
 USER_READY = ("created", "would_create", "exists", "updated", "would_update")
 SUMMARY_KEYS = ("people", "created", "existed", "added", "already_members", "unknown", "failed")
-# A spreadsheet opens a cell starting with one of these as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNDECODABLE = re.compile(u"[\ud800-\udfff]")
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -294,30 +293,11 @@ def enrol_summary(report, check_mode=False, max_failed=20):
 
 
 def rows_to_csv(rows, columns=None):
-    """Rows (dicts) as CSV text with a header row; cells a spreadsheet would run as formulas are neutralised."""
-    if not isinstance(rows, list):
-        raise AnsibleFilterError("rows_to_csv expects a list of dicts, got %s" % type(rows).__name__)
-    if columns is None:
-        columns = []
-        for row in rows:
-            columns.extend(key for key in row if key not in columns)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(column)) for column in columns])
-    return out.getvalue()
-
-
-def _csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = to_text(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    """Rows (dicts) as CSV text with a header row (see rows_to_csv.yml); shared with the report_file action."""
+    try:
+        return report_text.rows_to_csv(rows, columns)
+    except TypeError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 class FilterModule(object):
