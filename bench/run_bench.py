@@ -11,9 +11,9 @@ For each size N it runs the dsenroll.moodle.enrol role (ansible-playbook, prefli
 enrolment's requests are counted; one moodle_user task, then one moodle_cohort_member task) for N new people,
 then again with all of them existing, and reports per run: wall time of the ansible-playbook process, HTTP
 requests per wsfunction (the simulator's counts), requests per person, and the peak resident memory of the
-Ansible process tree (ru_maxrss from wait4). Each size is run --repeat times with other new people, and the
-median wall time is reported with the range: on a shared 2-core machine one run of a few seconds can be off by
-a second either way. Then other N people are enrolled each of the two naive ways, once (their 3N module runs
+Ansible process tree (ru_maxrss from wait4, taken by bench/peak_rss.py). Each size is run --repeat times with
+other new people, and the median wall time is reported with the range: on a shared 2-core machine one run of a
+few seconds can be off by a second either way. Then other N people are enrolled each of the two naive ways, once (their 3N module runs
 already average out), and the ratios to the median are printed:
 - "naive per person" (bench/naive_per_person.yml): the setup guide's three curl steps as three
   ansible.builtin.uri tasks, included once per person: one uri task per person per call, as the issue puts it;
@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -61,17 +60,20 @@ def people(count, prefix):
 
 
 def timed(cmd, env, cwd):
-    """Run ``cmd``; return (rc, wall seconds, peak RSS in MiB of its process tree, output tail)."""
-    with tempfile.TemporaryFile() as out:
-        started = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run ``cmd`` through bench/peak_rss.py; return (rc, wall seconds, peak RSS in MiB of its process tree,
+    output tail)."""
+    launcher = [sys.executable, "-I", "-S", os.path.join(HERE, "peak_rss.py")]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as figures:
+        subprocess.run(launcher + cmd, env=env, cwd=cwd, stdout=out, stderr=figures, check=True)
         out.seek(0)
         tail = out.read().decode("utf-8", "replace")[-3000:]
-    # Linux reports ru_maxrss in KiB.
-    return proc.returncode, seconds, usage.ru_maxrss / 1024.0, tail
+        figures.seek(0)
+        lines = figures.read().decode("utf-8", "replace").splitlines()
+    measured = json.loads(lines[-1])
+    if measured["rc"] != 0:
+        # What the command said on stderr belongs to its output.
+        tail = (tail + "\n".join(lines[:-1]))[-3000:]
+    return measured["rc"], measured["seconds"], measured["peak_rss_mib"], tail
 
 
 def run_enrol(sim, workdir, users, options, name):
