@@ -13,8 +13,8 @@ then again with all of them existing, and reports per run: wall time of the ansi
 requests per wsfunction (the simulator's counts), requests per person, and the peak resident memory of the
 Ansible process tree (ru_maxrss from wait4, taken by bench/peak_rss.py). Each size is run --repeat times with
 other new people, and the median wall time is reported with the range: on a shared 2-core machine one run of a
-few seconds can be off by a second either way. Then other N people are enrolled each of the two naive ways, once (their 3N module runs
-already average out), and the ratios to the median are printed:
+few seconds can be off by a second either way. Then other N people are enrolled each of the two naive ways,
+once (their 3N module runs already average out), and the ratios to the median are printed:
 - "naive per person" (bench/naive_per_person.yml): the setup guide's three curl steps as three
   ansible.builtin.uri tasks, included once per person: one uri task per person per call, as the issue puts it;
 - "naive loop" (bench/naive_uri.yml): each step as one uri task that loops over everybody (the same 3N
@@ -155,7 +155,8 @@ def repeated(rows):
     counts = rows[0]["counts"]
     for row in rows[1:]:
         if row["counts"] != counts:
-            raise SystemExit("request counts differ between runs of %s: %s and %s" % (row["name"], counts, row["counts"]))
+            raise SystemExit("request counts differ between runs of %s: %s and %s"
+                             % (row["name"], counts, row["counts"]))
     runs = [row["seconds"] for row in rows]
     return dict(rows[0], seconds=statistics.median(runs), runs=runs, rss=max(row["rss"] for row in rows))
 
@@ -179,7 +180,8 @@ def main():
     for function in (LOOKUP, CREATE, ADD):
         records, _limit = bound(function, 1, options)
         print("B(%s) = %d records per request" % (function, records))
-    header = ("| run | people | wall s, median (range) | %s | %s | %s | other | requests | per person | per 1,000 | peak RSS MiB |"
+    header = ("| run | people | wall s, median (range) | %s | %s | %s | other | requests | per person | per 1,000 "
+              "| peak RSS MiB |"
               % (LOOKUP, CREATE, ADD))
     rows = []
     with Simulator(seed="transcript-site", max_input_vars=options.max_input_vars).start() as sim, \
