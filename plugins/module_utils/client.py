@@ -267,8 +267,8 @@ class MoodleClient(object):
         content_type = response.headers.get("Content-Type", "")
         if status == 403 and not text.strip():
             raise WebServicesDisabledError(wsfunction)
-        excerpt = self.scrub(" ".join(text.split())[:EXCERPT_CHARS], secrets)
         if status != 200:
+            excerpt = self._excerpt(text, secrets)
             err = HTTPStatusError("HTTP %s from %s: %s" % (status, self.url, excerpt or "(empty body)"),
                                   status, excerpt, wsfunction)
             retry_after = response.headers.get("Retry-After", "")
@@ -283,7 +283,7 @@ class MoodleClient(object):
                     "dropped fields past the site's max_input_vars, which is lower than max_input_vars=%d"
                     % self.max_input_vars, wsfunction)
             raise NotMoodleResponseError(self._not_moodle_message(text, content_type),
-                                         status, content_type, excerpt, wsfunction)
+                                         status, content_type, self._excerpt(text, secrets), wsfunction)
         if isinstance(body, dict) and "exception" in body and "errorcode" in body:
             clean = dict((k, self.scrub(v, secrets)) for k, v in body.items())
             raise error_from_envelope(clean, wsfunction)
@@ -291,6 +291,11 @@ class MoodleClient(object):
             for key in SECRET_RESULT_KEYS:
                 body.pop(key, None)
         return body
+
+    def _excerpt(self, text, secrets):
+        """The start of a body that is not a Moodle answer, for the error: built on the error paths only, since a
+        successful answer can be megabytes."""
+        return self.scrub(" ".join(text.split())[:EXCERPT_CHARS], secrets)
 
     def _not_moodle_message(self, text, content_type):
         lowered = text.lower()
