@@ -21,7 +21,6 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
 
 KEYS = ("id", "username", "email")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-_HASH = re.compile(r"^[0-9a-f]{32}$")
 # Not-found e-mails confirmed one by one through core_user_get_users (when the service has it).
 CONFIRM_LIMIT = 20
 
@@ -85,11 +84,6 @@ def _user_id(value, index):
     return int(text)
 
 
-def _is_deleted(user):
-    # A deleted account keeps its id; Moodle replaces its e-mail with a 32-hex hash (FACTS.md 5).
-    return bool(user.get("deleted")) or bool(_HASH.match(user.get("email") or ""))
-
-
 def _lookup_usernames(client, people):
     """``{username: user}`` for the usernames given; unclean ones go alone (they may fail the call)."""
     found = {}
@@ -120,7 +114,7 @@ def _confirm_emails(client, people):
 
 
 def _settle_email(person, accounts):
-    accounts = [u for u in accounts if not _is_deleted(u)]
+    accounts = user_lookup.not_deleted(accounts)
     if len(accounts) == 1:
         person.userid = int(accounts[0]["id"])
         person.missing = False
@@ -152,7 +146,7 @@ def resolve_people(client, people, verify_ids=(), confirm_missing_emails=True):
         found = _lookup_usernames(client, by_key["username"])
         for person in by_key["username"]:
             user = found.get(person.value.lower())
-            if user is not None and not _is_deleted(user):
+            if user is not None and not user_lookup.is_deleted(user):
                 person.userid = int(user["id"])
             else:
                 person.missing = True
@@ -165,7 +159,7 @@ def resolve_people(client, people, verify_ids=(), confirm_missing_emails=True):
             user = seen.get(person.userid)
             if user is None:
                 person.missing = True
-            elif _is_deleted(user):
+            elif user_lookup.is_deleted(user):
                 person.error = "user id %d is a deleted account" % person.userid
     if any(p.missing for p in people):
         try:

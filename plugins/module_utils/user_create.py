@@ -28,12 +28,12 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
     get_users_by_field,
     normalize_email,
+    not_deleted,
     search_email_case_insensitive,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import (
     ambiguous_message,
     find_matches_by_email,
-    not_deleted,
     plan_existing,
 )
 

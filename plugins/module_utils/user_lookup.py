@@ -19,6 +19,7 @@ SEARCH = "core_user_get_users"
 # Every Moodle site has the admin account as user 2 (created at install; still found by id if deleted).
 KNOWN_USER_ID = 2
 _USERNAME_REJECTED = re.compile(r"[^-.@_a-z0-9]")
+_DELETED_EMAIL = re.compile(r"^[0-9a-f]{32}$")
 
 
 class UsersNotVisibleError(MoodleError):
@@ -30,6 +31,17 @@ class UsersNotVisibleError(MoodleError):
         "role has them) at Site administration > Users > Permissions > Define roles, and make sure "
         "Site administration > Users > Permissions > User policies > Show user identity includes Email address."
     )
+
+
+def is_deleted(user):
+    """Whether a lookup result is a deleted account: Moodle keeps its id (a lookup by id still returns it) and
+    replaces its e-mail with a 32-hex hash (FACTS.md section 5); the answer carries no ``deleted`` flag."""
+    return bool(user.get("deleted")) or bool(_DELETED_EMAIL.match(user.get("email") or ""))
+
+
+def not_deleted(users):
+    """``users`` without the deleted accounts, which are never matches."""
+    return [u for u in users if not is_deleted(u)]
 
 
 def normalize_email(email):

@@ -18,6 +18,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import
     find_by_email,
     get_users_by_field,
     normalize_email,
+    not_deleted,
     prove_email_visibility,
     search_email_case_insensitive,
 )
@@ -72,11 +73,6 @@ def ambiguous_message(users, what):
     ids = ", ".join(str(u.get("id")) for u in sorted(users, key=lambda u: u.get("id")))
     return ("ambiguous: %d Moodle accounts match this %s (ids %s); merge or change them in Moodle "
             "(Site administration > Users > Browse list of users), the module never guesses" % (len(users), what, ids))
-
-
-def not_deleted(users):
-    """Deleted accounts are not matches (FACTS.md section 5: a lookup by id still returns them)."""
-    return [u for u in users if not u.get("deleted")]
 
 
 def find_matches_by_email(client, emails):

@@ -19,8 +19,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
     OutcomeUnknownError,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import chunks, is_record_error
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import get_users_by_field
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import find_matches, not_deleted
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import get_users_by_field, not_deleted
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import find_matches
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import differences, update_payload
 
 UPDATE = "core_user_update_users"
