@@ -13,12 +13,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
-    WS_ADMIN,
     AccessDeniedError,
     MissingCapabilityError,
     MoodleError,
     NotFoundError,
     UnknownFunctionError,
+    function_hint,
 )
 
 GET_COHORTS = "core_cohort_get_cohorts"
@@ -31,10 +31,6 @@ SEARCH_PAGE = 100
 COHORTS_ADMIN = "Site administration > Users > Accounts > Cohorts"
 
 
-def add_function_hint(wsfunction):
-    return "%s > External services > (the token's service) > Functions: add %s" % (WS_ADMIN, wsfunction)
-
-
 class CohortNotFoundError(MoodleError):
     remediation = ("Check cohort_id / cohort_idnumber at %s. The idnumber is the cohort's 'Cohort ID' field, "
                    "matched exactly, letter case included." % COHORTS_ADMIN)
@@ -44,7 +40,7 @@ class FunctionRequiredError(MoodleError):
     """The task needs a function the token's service does not offer."""
 
     def __init__(self, message, wsfunction):
-        super(FunctionRequiredError, self).__init__(message, wsfunction, remediation=add_function_hint(wsfunction))
+        super(FunctionRequiredError, self).__init__(message, wsfunction, remediation=function_hint(wsfunction))
 
 
 class Cohort(object):

@@ -18,6 +18,11 @@ import re
 WS_ADMIN = "Site administration > Server > Web services"
 
 
+def function_hint(wsfunction):
+    """Where an admin adds ``wsfunction`` to the token's service."""
+    return "%s > External services > <the token's service> > Functions: add %s" % (WS_ADMIN, wsfunction)
+
+
 class MoodleError(Exception):
     """Base class. ``str()`` is safe to show: the client scrubs the token before raising."""
 
@@ -90,7 +95,8 @@ class WebServicesDisabledError(HTTPStatusError):
 
     remediation = (
         "Enable web services at Site administration > Advanced features > Enable web services, "
-        "and the REST protocol at %s > Manage protocols." % WS_ADMIN
+        "and the REST protocol at %s > Manage protocols (Moodle answers both with the same empty HTTP 403)."
+        % WS_ADMIN
     )
 
     def __init__(self, wsfunction=None):

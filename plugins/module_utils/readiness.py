@@ -20,19 +20,19 @@ except ImportError:  # pragma: no cover - Python 2 controller targets are out of
     from urlparse import urlsplit  # type: ignore
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import errors
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import WS_ADMIN
+from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import ADD_MEMBERS, GET_COHORTS
+from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import WS_ADMIN, function_hint
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
     LOOKUP,
     UsersNotVisibleError,
     prove_email_visibility,
 )
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import CREATE
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 
 SITE_INFO = "core_webservice_get_site_info"
-CREATE_USERS = "core_user_create_users"
-ADD_MEMBERS = "core_cohort_add_cohort_members"
-GET_COHORTS = "core_cohort_get_cohorts"
+CREATE_USERS = CREATE
 # The setup guide's step 5: what the enrolment modules need.
 GUIDE_FUNCTIONS = (LOOKUP, CREATE_USERS, ADD_MEMBERS)
 # A parameter no web service function declares: Moodle's server validates the parameters against the
@@ -61,9 +61,6 @@ FIX_SERVICE = (
 FIX_EXPIRED = (
     "Moodle deletes an expired token the first time it is used, so it cannot be renewed: create a new token at %s "
     "(Valid until empty or later) and put it in MOODLE_TOKEN" % TOKENS)
-FIX_WEB_SERVICES = (
-    "enable web services at Site administration > Advanced features > Enable web services, and the REST protocol "
-    "at %s > Manage protocols (Moodle answers both with the same empty HTTP 403)" % WS_ADMIN)
 
 _DEBUG_IP = re.compile(r"IP:\s*([^\s]+)")
 
@@ -74,10 +71,6 @@ def check(check_id, status, summary, remediation=""):
 
 def sentence(text):
     return text[0].upper() + text[1:] + "."
-
-
-def function_remediation(name):
-    return "%s > %s > Functions: add %s" % (WS_ADMIN, SERVICE, name)
 
 
 class Answer(object):
@@ -125,8 +118,6 @@ class Session(object):
         if key not in self.answers:
             try:
                 answer = Answer(result=call())
-            except UsersNotVisibleError as exc:
-                answer = Answer(error=exc)
             except errors.MoodleError as exc:
                 answer = Answer(error=exc)
             self.answers[key] = answer
@@ -190,7 +181,6 @@ class Assessment(object):
         self.required = list(dict.fromkeys(required_functions))
         self.cohort = ("id", cohort_id) if cohort_id is not None else (
             ("idnumber", cohort_idnumber) if cohort_idnumber else None)
-        self.probe_capabilities = probe_capabilities
         self.validate_certs = validate_certs
         self.ca_path = ca_path
         self.checks = []
@@ -198,7 +188,6 @@ class Assessment(object):
         self.site = {}
         self.functions = None  # exact list from site info; None when not readable
         self.callable = []     # functions proven callable by probing
-        self.denied = []
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def add(self, check_id, status, summary, remediation=""):
@@ -217,11 +206,6 @@ class Assessment(object):
             if item["id"] == check_id:
                 return item["status"]
         return None
-
-    def is_callable(self, wsfunction):
-        if self.functions is not None:
-            return wsfunction in self.functions
-        return self.session.function_probe(wsfunction).reached_function
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self):
@@ -261,7 +245,7 @@ class Assessment(object):
             self.add("endpoint", PASS, "%s answers (HTTP 403 with an empty body)" % self.url)
             self.add("transport", *self.transport_check(https))
             self.add("webservices_rest", FAIL, "HTTP 403 with an empty body: web services or the REST protocol is "
-                     "disabled (setup guide steps 2-3)", sentence(FIX_WEB_SERVICES))
+                     "disabled (setup guide steps 2-3)", err.remediation)
             return
         if isinstance(err, errors.MaintenanceError):
             self.add("endpoint", FAIL, "the site is in maintenance mode: web services refuse everyone but site "
@@ -338,8 +322,6 @@ class Assessment(object):
         for name, answer in probes:
             if answer.reached_function:
                 self.callable.append(name)
-            elif isinstance(answer.error, errors.AccessDeniedError):
-                self.denied.append(name)
         if self.callable:
             return (PASS, "the token's user may use its service: %s answered, so the token, its IP restriction and "
                     "webservice/rest:use are fine" % self.callable[0], "")
@@ -373,12 +355,10 @@ class Assessment(object):
 
     # -- functions -----------------------------------------------------------------------------
     def function_check(self, name):
-        if self.status("service_access") != PASS:
-            return SKIP, "not checked: service_access failed"
         if self.functions is not None:
             if name in self.functions:
                 return PASS, "in the token's service", ""
-            return FAIL, "not in the token's service", function_remediation(name) + "."
+            return FAIL, "not in the token's service", function_hint(name) + "."
         answer = self.session.function_probe(name)
         if answer.reached_function:
             return PASS, "in the token's service (a probe that cannot write reached it)", ""
@@ -387,7 +367,7 @@ class Assessment(object):
                     "Check the name in required_functions against the Moodle release's web service functions.")
         if isinstance(answer.error, errors.AccessDeniedError):
             return (FAIL, "not in the token's service (Moodle refused it while other functions answered)",
-                    function_remediation(name) + ".")
+                    function_hint(name) + ".")
         return WARN, "could not be checked: %s" % answer.error, getattr(answer.error, "remediation", "")
 
     # -- what the token's user may see and do --------------------------------------------------
@@ -405,15 +385,13 @@ class Assessment(object):
         return PASS, "the token can see other users and their e-mail addresses", ""
 
     def callable_now(self, name):
-        status = self.status("function:%s" % name)
-        if status is not None:
-            return status == PASS
-        return self.is_callable(name)
+        # Every required function has its check by now (run() adds them before the checks that ask).
+        return self.status("function:%s" % name) == PASS
 
     def create_capability_check(self):
         if CREATE_USERS not in self.required:
             return SKIP, "not checked: %s is not required" % CREATE_USERS
-        if not self.probe_capabilities:
+        if not self.session.probe_capabilities:
             return SKIP, "not checked: probe_capabilities is false"
         if not self.callable_now(CREATE_USERS):
             return SKIP, "not checked: the token cannot call %s" % CREATE_USERS
@@ -432,8 +410,6 @@ class Assessment(object):
     def cohort_check(self):
         if self.cohort is None:
             return SKIP, "not checked: no target cohort given (cohort_id or cohort_idnumber)"
-        if self.status("service_access") != PASS:
-            return SKIP, "not checked: service_access failed"
         kind, value = self.cohort
         label = "cohort %s=%s" % (kind, value)
         missing = (FAIL, "%s does not exist" % label,
@@ -447,7 +423,7 @@ class Assessment(object):
                         return (PASS, "%s exists: \"%s\" (id %s, idnumber %s)"
                                 % (label, cohort.get("name"), cohort.get("id"), cohort.get("idnumber") or "-"), "")
                 return missing
-        if not self.probe_capabilities:
+        if not self.session.probe_capabilities:
             return SKIP, "not checked: no readable cohort function and probe_capabilities is false"
         if ADD_MEMBERS not in self.required or not self.callable_now(ADD_MEMBERS):
             return SKIP, "not checked: the token can neither read cohorts nor call %s" % ADD_MEMBERS
@@ -464,8 +440,7 @@ class Assessment(object):
     def least_privilege_check(self):
         if self.functions is None:
             return (SKIP, "not checked: core_webservice_get_site_info is not in the service, so the token's user and "
-                    "functions cannot be listed", "To let this check run, %s > %s > Functions: add %s."
-                    % (WS_ADMIN, SERVICE, SITE_INFO))
+                    "functions cannot be listed", "To let this check run, %s." % function_hint(SITE_INFO))
         problems, fixes = [], []
         if self.site.get("userissiteadmin"):
             problems.append("the token's user %s is a site administrator, who passes every capability check"

@@ -226,7 +226,6 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people impo
 from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import (
     GET_MEMBERS,
     Cohort,
-    add_function_hint,
     read_members,
     resolve_cohort,
 )
@@ -234,7 +233,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import MoodleError, function_hint
 
 
 def argument_spec():
@@ -292,7 +291,7 @@ def main():
     if members is None and (check_mode or params["state"] == "absent"):
         module.warn("The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
                     "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
-                    % (cohort.label(), "check mode" if check_mode else "state=absent", add_function_hint(GET_MEMBERS)))
+                    % (cohort.label(), "check mode" if check_mode else "state=absent", function_hint(GET_MEMBERS)))
 
     if not check_mode:
         apply_plan(client, cohort, plan)
