@@ -19,13 +19,12 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import USER_FIELDS
 from ansible_collections.dsenroll.moodle.plugins.plugin_utils import report_text
 
-# The user fields a CSV may carry: the options of moodle_user's ``users`` items (issue 4).
-CSV_FIELDS = (
-    "email", "username", "firstname", "lastname", "idnumber", "auth", "password",
-    "lang", "timezone", "city", "country", "department", "institution", "phone1", "description",
-)
+# The user fields a CSV may carry: the options of moodle_user's ``users`` items (issue 4), but the flag and the
+# custom fields (those come as profile_field_<shortname> columns).
+CSV_FIELDS = tuple(f for f in USER_FIELDS if f not in ("create_password", "customfields"))
 # Header spellings of spreadsheets and other tools, mapped to Moodle's field names.
 CSV_ALIASES = {
     "e_mail": "email", "mail": "email", "email_address": "email", "e_mail_address": "email",

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+    WS_ADMIN,
     AccessDeniedError,
     ApiUserRefusedError,
     InvalidTokenError,
@@ -26,6 +27,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
     UnknownFunctionError,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
+    SEARCH,
     get_users_by_field,
     normalize_email,
     not_deleted,
@@ -38,14 +40,12 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import (
 )
 
 CREATE = "core_user_create_users"
-GET_USERS = "core_user_get_users"
 # Errors about the call, not about a record: every other record would meet them too.
 CALL_ERRORS = (InvalidTokenError, AccessDeniedError, MissingCapabilityError, MaintenanceError,
                ApiUserRefusedError, UnknownFunctionError)
 # A lost answer is reconciled and the remainder resent this many times at most.
 LOST_ANSWER_ATTEMPTS = 3
 EMAIL_TAKEN = "Email address already exists"
-USERNAME_TAKEN = "Username already exists"
 
 
 def is_record_error(err):
@@ -165,11 +165,13 @@ class UserCreator(object):
         ours does: so all found means created, anything else means someone else created those.
         """
         found = find_matches_by_email(self.client, [o.record.email for o in chunk])
-        present = [o for o in chunk if found.get(normalize_email(o.record.email))]
-        all_ours = created_by_us and len(present) == len(chunk)
+        present, absent = [], []
+        for outcome in chunk:
+            (present if found.get(normalize_email(outcome.record.email)) else absent).append(outcome)
+        all_ours = created_by_us and not absent
         for outcome in present:
             self._settle(outcome, found[normalize_email(outcome.record.email)], created=all_ours)
-        return [o for o in chunk if o not in present]
+        return absent
 
     def _settle(self, outcome, accounts, created=False, how=""):
         if len(accounts) > 1:
@@ -227,12 +229,10 @@ class UserCreator(object):
                                  % accounts[0].get("email"))
                     return
         text = describe(err)
-        if self._search_allowed is False and EMAIL_TAKEN in (getattr(err, "debuginfo", None) or ""):
-            text += ("; an account with this e-mail in another letter case exists, and only %s finds it: add it "
-                     "to the token's service (Site administration > Server > Web services > External services > "
-                     "<service> > Functions)" % GET_USERS)
-        elif self._search_allowed is False:
-            text += ("; if an account with this e-mail exists in another letter case, only %s can find it: add it "
-                     "to the token's service (Site administration > Server > Web services > External services > "
-                     "<service> > Functions)" % GET_USERS)
+        if self._search_allowed is False:
+            if EMAIL_TAKEN in (getattr(err, "debuginfo", None) or ""):
+                text += "; an account with this e-mail in another letter case exists, and only %s finds it" % SEARCH
+            else:
+                text += "; if an account with this e-mail exists in another letter case, only %s can find it" % SEARCH
+            text += ": add it to the token's service (%s > External services > <service> > Functions)" % WS_ADMIN
         outcome.fail(text)

@@ -18,7 +18,8 @@ LOOKUP = "core_user_get_users_by_field"
 SEARCH = "core_user_get_users"
 # Every Moodle site has the admin account as user 2 (created at install; still found by id if deleted).
 KNOWN_USER_ID = 2
-_USERNAME_REJECTED = re.compile(r"[^-.@_a-z0-9]")
+# What Moodle's PARAM_USERNAME removes (lookups) and what a derived username replaces (creates).
+USERNAME_REJECTED = re.compile(r"[^-.@_a-z0-9]")
 _DELETED_EMAIL = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -53,7 +54,7 @@ def clean_username(username, extended_chars=False):
     """What Moodle's PARAM_USERNAME makes of ``username``; lookups must send only clean values."""
     value = username.strip().lower()
     if not extended_chars:
-        value = _USERNAME_REJECTED.sub("", value.replace(" ", ""))
+        value = USERNAME_REJECTED.sub("", value.replace(" ", ""))
     return value
 
 

@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
+    USERNAME_REJECTED,
     is_clean_username,
     normalize_email,
 )
@@ -26,16 +27,15 @@ USER_FIELDS = ("email", "username", "firstname", "lastname", "idnumber", "auth",
 # core_user_create_users accepts; an unknown key fails the whole call).
 PROFILE_FIELDS = ("firstname", "lastname", "idnumber", "auth", "lang", "timezone", "city", "country",
                   "department", "institution", "phone1", "description")
-MATCH_FIELDS = ("email", "username", "idnumber")
 MATCH_WORDS = {"email": "e-mail address (in any letter case)", "username": "username", "idnumber": "idnumber"}
 # Moodle's column sizes (user table): longer values fail the create.
 MAX_LENGTHS = {"username": 100, "email": 100, "firstname": 100, "lastname": 100, "idnumber": 255,
                "city": 120, "country": 2, "department": 255, "institution": 255, "phone1": 20, "lang": 30,
                "timezone": 100, "auth": 20}
+_LENGTH_CHECKS = tuple(sorted(MAX_LENGTHS.items()))
 # PHPMailer's 'html5' pattern, which Moodle's validate_email() uses; Moodle also refuses < and >.
 _EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
                     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
-_NOT_USERNAME_CHAR = re.compile(r"[^-.@_a-z0-9]")
 # Fields Moodle cleans with PARAM_NOTAGS or PARAM_TEXT: validate_param() refuses a value that
 # strip_tags() would change (FACTS.md section 4: invalidparameter, which rolls back the whole batch).
 TAGLESS_FIELDS = ("firstname", "lastname", "phone1", "city", "department", "institution")
@@ -56,7 +56,7 @@ def derive_username(email):
 
     ``Anne-Marie.O'Neil+x@Example.org`` -> ``anne-marie.o_neil_x@example.org``.
     """
-    return _NOT_USERNAME_CHAR.sub("_", normalize_email(email or ""))
+    return USERNAME_REJECTED.sub("_", normalize_email(email or ""))
 
 
 def is_valid_email(address):
@@ -173,7 +173,7 @@ def record_problem(record, state):
     country = record.spec.get("country")
     if country not in (None, "") and _COUNTRY.fullmatch(_text(country)) is None:
         return "country must be a two-letter code such as FR, not %r" % country
-    for name, limit in sorted(MAX_LENGTHS.items()):
+    for name, limit in _LENGTH_CHECKS:
         value = record.username if name == "username" else record.email if name == "email" else record.spec.get(name)
         if value is not None and len(_text(value)) > limit:
             return "%s is longer than the %d characters Moodle allows" % (name, limit)

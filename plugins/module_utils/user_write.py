@@ -19,7 +19,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
     OutcomeUnknownError,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import chunks, is_record_error
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import get_users_by_field, not_deleted
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import get_users_by_field
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import find_matches
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import differences, update_payload
 
@@ -122,7 +122,7 @@ def _reconcile_delete(client, chunk, err):
         _fail_rest(chunk, "delete", "%s; looking the users up again failed too (%s)" % (err, lookup_err))
         return False
     for outcome in chunk:
-        if any(u.get("id") == outcome.id for u in not_deleted(found.get(outcome.record.match_key, []))):
+        if any(u.get("id") == outcome.id for u in found.get(outcome.record.match_key, [])):
             outcome.fail("not deleted: %s; a lookup afterwards still finds the user" % err)
         else:
             outcome.done()
