@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_warnings as cw
+from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import KEY_WORDS
 from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import (
     ADD_MEMBERS,
     DELETE_MEMBERS,
@@ -69,7 +70,7 @@ def _set(person, status, msg):
 
 
 def _missing_msg(person):
-    return "no Moodle user with this %s" % {"id": "id", "username": "username", "email": "e-mail"}[person.key]
+    return "no Moodle user with this %s" % KEY_WORDS[person.key]
 
 
 def plan_membership(people, members, state="present", exclusive=False, max_removals=0, check_mode=False):
@@ -171,13 +172,13 @@ def _add_batch(client, cohort, userids, before, outcomes, retry=False):
         return
     except MissingCapabilityError as err:
         raise _denied(cohort, err)
-    raw = result.get("warnings") or []
-    level = cw.cohort_level([cw.parse_warning(w) for w in raw])
+    warnings = [cw.parse_warning(w) for w in result.get("warnings") or []]
+    level = cw.cohort_level(warnings)
     if level is not None:
         # Moodle checks the cohort first: nothing in this call was added; stop before more batches.
         raise CohortNotFoundError("%s: %s" % (cohort.label(), level.message), ADD_MEMBERS)
     unclear = []
-    for uid, (kind, warning) in cw.attribute(userids, raw).items():
+    for uid, (kind, warning) in cw.attribute(userids, warnings).items():
         if kind == cw.ADDED:
             outcomes[uid] = (ADDED, "added to the cohort")
         elif kind == cw.MEMBER:

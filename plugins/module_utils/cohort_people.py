@@ -20,6 +20,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
 )
 
 KEYS = ("id", "username", "email")
+# How each key reads in a message.
+KEY_WORDS = {"id": "id", "username": "username", "email": "e-mail"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 # Not-found e-mails confirmed one by one through core_user_get_users (when the service has it).
 CONFIRM_LIMIT = 20
@@ -46,7 +48,7 @@ class Person(object):
         return {self.key: self.value}
 
     def describe(self):
-        return "%s %s" % ({"id": "id", "username": "username", "email": "e-mail"}[self.key], self.value)
+        return "%s %s" % (KEY_WORDS[self.key], self.value)
 
     def result(self):
         item = self.given()

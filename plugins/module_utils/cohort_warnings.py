@@ -55,7 +55,9 @@ class AddWarning(object):
 
 
 def parse_warning(warning):
-    """Classify one ``{warningcode, message}`` from core_cohort_add_cohort_members."""
+    """Classify one ``{warningcode, message}`` from core_cohort_add_cohort_members (an AddWarning stays as it is)."""
+    if isinstance(warning, AddWarning):
+        return warning
     code = str(warning.get("warningcode", ""))
     message = str(warning.get("message", ""))
     if code == ALREADY_MEMBER:
