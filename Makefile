@@ -22,7 +22,7 @@ export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv link test sanity units contract integration molecule lint build docs-check demo clean test-real
+.PHONY: help venv link test sanity units contract integration molecule lint build demo clean test-real
 
 help:
 	@echo "make demo   - set up, start the bundled Moodle simulator, verify and enrol a sample, show the results"

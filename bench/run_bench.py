@@ -76,52 +76,42 @@ def timed(cmd, env, cwd):
     return measured["rc"], measured["seconds"], measured["peak_rss_mib"], tail
 
 
+def timed_playbook(sim, workdir, playbook, variables, name):
+    """Run ``playbook`` with ``variables`` (a vars file) against ``sim``: a row of figures without the summary."""
+    path = os.path.join(workdir, "%s_vars.json" % name.replace(" ", "_"))
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(variables, handle)
+    cmd = [os.path.join(harness.BIN, "ansible-playbook"), "-i", harness.inventory(workdir), playbook, "-e", "@" + path]
+    sim.reset_counts()
+    rc, seconds, rss, tail = timed(cmd, harness.ansible_env(), workdir)
+    if rc != 0:
+        raise SystemExit("%s run failed (rc %s):\n%s" % (name, rc, tail))
+    return {"name": name, "people": len(variables.get("people") or variables.get("moodle_enrol_users")),
+            "seconds": seconds, "rss": rss, "counts": sim.request_counts(), "summary": {}}
+
+
 def run_enrol(sim, workdir, users, options, name):
     """The enrol role for ``users`` (preflight skipped): returns a row of figures."""
     playbook = os.path.join(workdir, "%s.yml" % name)
     report = os.path.join(workdir, "%s_report.json" % name)
     with open(playbook, "w", encoding="utf-8") as handle:
         json.dump(flow.wrapper_playbook({"timeout": 120}), handle)
-    variables = os.path.join(workdir, "%s_vars.json" % name)
-    with open(variables, "w", encoding="utf-8") as handle:
-        json.dump({"moodle_url": sim.url, "moodle_token": TOKENS[options.token], "moodle_enrol_users": users,
-                   "moodle_enrol_cohort_id": 1, "moodle_enrol_skip_preflight": True,
-                   "moodle_enrol_batch_size": options.batch_size, "moodle_max_input_vars": options.max_input_vars,
-                   "moodle_enrol_report": report}, handle)
-    cmd = [os.path.join(harness.BIN, "ansible-playbook"), "-i", inventory(workdir), playbook, "-e", "@" + variables]
-    sim.reset_counts()
-    rc, seconds, rss, tail = timed(cmd, harness.ansible_env(), workdir)
-    if rc != 0:
-        raise SystemExit("enrol run %s failed (rc %s):\n%s" % (name, rc, tail))
+    row = timed_playbook(sim, workdir, playbook, {
+        "moodle_url": sim.url, "moodle_token": TOKENS[options.token], "moodle_enrol_users": users,
+        "moodle_enrol_cohort_id": 1, "moodle_enrol_skip_preflight": True,
+        "moodle_enrol_batch_size": options.batch_size, "moodle_max_input_vars": options.max_input_vars,
+        "moodle_enrol_report": report}, "enrol " + name)
     with open(report, encoding="utf-8") as handle:
-        summary = json.load(handle)["summary"]
-    return {"name": name, "people": len(users), "seconds": seconds, "rss": rss, "counts": sim.request_counts(),
-            "summary": summary}
+        row.update(name=name, summary=json.load(handle)["summary"])
+    return row
 
 
 NAIVE_FORMS = (("naive per person", "naive_per_person.yml"), ("naive loop", "naive_uri.yml"))
 
 
 def run_naive(sim, workdir, users, options, name, playbook):
-    variables = os.path.join(workdir, "naive_vars.json")
-    with open(variables, "w", encoding="utf-8") as handle:
-        json.dump({"moodle_url": sim.url, "moodle_token": TOKENS[options.token], "cohort_id": 1, "people": users},
-                  handle)
-    cmd = [os.path.join(harness.BIN, "ansible-playbook"), "-i", inventory(workdir),
-           os.path.join(HERE, playbook), "-e", "@" + variables]
-    sim.reset_counts()
-    rc, seconds, rss, tail = timed(cmd, harness.ansible_env(), workdir)
-    if rc != 0:
-        raise SystemExit("%s run failed (rc %s):\n%s" % (name, rc, tail))
-    return {"name": name, "people": len(users), "seconds": seconds, "rss": rss,
-            "counts": sim.request_counts(), "summary": {}}
-
-
-def inventory(workdir):
-    path = os.path.join(workdir, "inventory.ini")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(harness.INVENTORY)
-    return path
+    return timed_playbook(sim, workdir, os.path.join(HERE, playbook), {
+        "moodle_url": sim.url, "moodle_token": TOKENS[options.token], "cohort_id": 1, "people": users}, name)
 
 
 def bound(function, people_count, options):

@@ -10,6 +10,9 @@ picks whichever pytest imported first.
 import json
 import os
 
+from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+
 TRANSCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "transcripts")
 TOKEN = "0123456789abcdef0123456789abcdef"
 BASE_URL = "https://moodle.example.org"
@@ -20,3 +23,13 @@ def load_transcript(name):
     """The recorded exchange ``name`` (without .json): request fields, http_status, content_type, body."""
     with open(os.path.join(TRANSCRIPTS, name + ".json"), encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def body(name):
+    """The recorded body of transcript ``name``."""
+    return load_transcript(name)["body"]
+
+
+def make_client(max_input_vars=1000):
+    """A client for the fake site, without retries: a test's answers are consumed once each."""
+    return MoodleClient(BASE_URL, TOKEN, max_input_vars=max_input_vars, retry_policy=RetryPolicy(total=0))

@@ -26,14 +26,9 @@ FAST_RETRIES = {"total": 2, "backoff_factor": 0.05, "max_backoff": 0.2}
 class EnrolRun(object):
     """One enrol run: the ansible-playbook Run and the role's report (``people`` rows and ``summary``)."""
 
-    def __init__(self, run, report, report_path):
+    def __init__(self, run, report):
         self.run = run
         self.report = report
-        self.report_path = report_path
-
-    @property
-    def rc(self):
-        return self.run.rc
 
     @property
     def rows(self):
@@ -43,14 +38,10 @@ class EnrolRun(object):
     def summary(self):
         return (self.report or {}).get("summary") or {}
 
-    def outcomes(self):
-        return [(r.get("email"), r.get("user"), r.get("cohort"), r.get("outcome")) for r in self.rows]
-
     def __repr__(self):
+        failed = [(r.get("email"), r.get("msg")) for r in self.rows if r.get("outcome") == "failed"]
         return "EnrolRun(rc=%r, summary=%s, failed=%s, output=%r)" % (
-            self.rc, json.dumps(self.summary), json.dumps([(r.get("email"), r.get("msg")) for r in self.rows
-                                                           if r.get("outcome") == "failed"])[:1500],
-            self.run.output[-2500:])
+            self.run.rc, json.dumps(self.summary), json.dumps(failed)[:1500], self.run.output[-2500:])
 
 
 def wrapper_playbook(module_defaults):
@@ -96,8 +87,7 @@ def lean_playbook(module_defaults, report_path):
 
 
 def run_enrol(workdir, url, token, people, cohort_id=1, name="enrol", timeout=5, retries=None, batch_size=None,
-              max_input_vars=None, preflight=False, check=False, diff=False, env=None, verbosity=0, args=(),
-              extra_vars=None, lean=False):
+              lean=False):
     """Write the play into ``workdir`` (the role in a wrapper play, or ``lean``: its module steps only), run it,
     and return an EnrolRun with the per-person report."""
     os.makedirs(workdir, exist_ok=True)
@@ -110,20 +100,16 @@ def run_enrol(workdir, url, token, people, cohort_id=1, name="enrol", timeout=5,
     with open(playbook_path, "w", encoding="utf-8") as handle:
         json.dump(play, handle, indent=1)
     variables = {"moodle_url": url, "moodle_token": token, "moodle_enrol_users": people,
-                 "moodle_enrol_cohort_id": cohort_id, "moodle_enrol_skip_preflight": not preflight,
+                 "moodle_enrol_cohort_id": cohort_id, "moodle_enrol_skip_preflight": True,
                  "moodle_enrol_report": report_path}
     if batch_size:
         variables["moodle_enrol_batch_size"] = batch_size
-    if max_input_vars:
-        variables["moodle_max_input_vars"] = max_input_vars
-    variables.update(extra_vars or {})
-    run = harness.run_playbook(playbook_path, extra_vars=variables, check=check, diff=diff, env=env,
-                               verbosity=verbosity, args=args)
+    run = harness.run_playbook(playbook_path, extra_vars=variables)
     report = None
     if os.path.exists(report_path):
         with open(report_path, encoding="utf-8") as handle:
             report = json.load(handle)
-    return EnrolRun(run, report, report_path)
+    return EnrolRun(run, report)
 
 
 def people(prefix, count, start=0):

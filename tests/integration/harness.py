@@ -59,7 +59,8 @@ def ansible_env(extra=None):
     return env
 
 
-def _inventory(tmpdir):
+def inventory(tmpdir):
+    """Write the localhost inventory into ``tmpdir``; return its path."""
     path = os.path.join(tmpdir, "inventory.ini")
     with open(path, "w") as handle:
         handle.write(INVENTORY)
@@ -89,7 +90,7 @@ def run_module(module, args, check=False, diff=False, env=None, verbosity=0, tim
     """Run ``dsenroll.moodle.<module>`` once on localhost with ``args`` (a dict); return a Run."""
     name = module if "." in module else "dsenroll.moodle.%s" % module
     with tempfile.TemporaryDirectory(prefix="dsenroll-it-") as tmpdir:
-        cmd = [os.path.join(BIN, "ansible"), "localhost", "-i", _inventory(tmpdir), "-m", name,
+        cmd = [os.path.join(BIN, "ansible"), "localhost", "-i", inventory(tmpdir), "-m", name,
                "-a", json.dumps(args)] + _flags(check, diff, verbosity)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout,
                               cwd=tmpdir, check=False)
@@ -99,7 +100,7 @@ def run_module(module, args, check=False, diff=False, env=None, verbosity=0, tim
 def run_playbook(playbook, extra_vars=None, check=False, diff=False, env=None, verbosity=0, args=(), timeout=900):
     """Run a playbook (a path, or ``dsenroll.moodle.<name>``) on localhost; return a Run (no parsed result)."""
     with tempfile.TemporaryDirectory(prefix="dsenroll-it-") as tmpdir:
-        cmd = [os.path.join(BIN, "ansible-playbook"), "-i", _inventory(tmpdir), playbook]
+        cmd = [os.path.join(BIN, "ansible-playbook"), "-i", inventory(tmpdir), playbook]
         if extra_vars:
             vars_file = os.path.join(tmpdir, "extra_vars.json")
             with open(vars_file, "w") as handle:

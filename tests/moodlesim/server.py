@@ -56,9 +56,6 @@ class Simulator:
         self._thread.start()
         return self
 
-    def serve_forever(self):
-        self._httpd.serve_forever(0.05)
-
     def stop(self):
         if self._httpd is not None:
             self._httpd.shutdown()

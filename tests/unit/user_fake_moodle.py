@@ -16,10 +16,7 @@ from urllib.parse import parse_qsl
 import requests
 import responses
 
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
-
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from recorded import ENDPOINT, body, load_transcript
 
 FULL_SERVICE = frozenset((
     "core_user_get_users_by_field", "core_user_create_users", "core_user_get_users", "core_user_update_users",
@@ -28,14 +25,6 @@ FULL_SERVICE = frozenset((
 GUIDE_SERVICE = frozenset(("core_user_get_users_by_field", "core_user_create_users",
                            "core_cohort_add_cohort_members"))
 _USER_KEY = re.compile(r"^users\[(\d+)\]\[(\w+)\](?:\[(\d+)\]\[(\w+)\])?$")
-
-
-def body(name):
-    return load_transcript(name)["body"]
-
-
-def make_client(max_input_vars=1000):
-    return MoodleClient(BASE_URL, TOKEN, max_input_vars=max_input_vars, retry_policy=RetryPolicy(total=0))
 
 
 def error_body(name, debuginfo=None):

@@ -10,25 +10,13 @@ from urllib.parse import parse_qsl
 import requests
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
-
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import ENDPOINT, load_transcript
 
 LOST = requests.exceptions.ConnectionError("Connection reset by peer")
 
 
-def body(name):
-    """The recorded body of transcript ``name``."""
-    return load_transcript(name)["body"]
-
-
 def parsed(name):
     return load_transcript(name)["body_parsed"]
-
-
-def make_client(max_input_vars=1000):
-    return MoodleClient(BASE_URL, TOKEN, max_input_vars=max_input_vars, retry_policy=RetryPolicy(total=0))
 
 
 class MoodleStub(object):

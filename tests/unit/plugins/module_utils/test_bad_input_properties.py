@@ -16,12 +16,10 @@ import pytest
 import responses
 from hypothesis import HealthCheck, Phase, example, given, settings
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import plan
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
 
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from recorded import ENDPOINT, load_transcript, make_client
 from hardening import model, strategies
 
 # Deterministic and quick enough for CI: a fixed number of examples derived from the test itself, and
@@ -43,7 +41,7 @@ def planned(people):
     """Validate and plan ``people`` against an empty site; return the outcomes."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, ENDPOINT, callback=_empty_site_callback)
-        client = MoodleClient(BASE_URL, TOKEN, max_input_vars=1000, retry_policy=RetryPolicy(total=0))
+        client = make_client()
         records = validate([UserRecord(i, spec, "email") for i, spec in enumerate(people)], "present")
         return plan(client, records, "present")
 

@@ -4,7 +4,6 @@
 """Planning and applying cohort membership: outcomes from warnings, batching, lost answers, removals, report."""
 
 import pytest
-import responses
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_membership as cm
 from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_report as report
@@ -18,16 +17,11 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve imp
     FunctionRequiredError,
 )
 
-from cohort_stub import LOST, MoodleStub, body, make_client, member_ids
+from cohort_stub import LOST, member_ids
+from recorded import body, make_client
 
 COHORT = Cohort(1, "onemembership", "OneMembership")
 NONE_WARNED = body("add_cohort_member_new")
-
-
-@pytest.fixture
-def moodle():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield MoodleStub(mock)
 
 
 def people_with_ids(*ids):

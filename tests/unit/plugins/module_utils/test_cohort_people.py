@@ -4,21 +4,15 @@
 """Parsing ``users`` and resolving people to Moodle user ids."""
 
 import pytest
-import responses
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
 from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import parse_users, resolve_people
 
-from cohort_stub import MoodleStub, body, make_client, parsed
+from cohort_stub import parsed
+from recorded import body, make_client
 
 LOOKUP = user_lookup.LOOKUP
 ADMIN = body("lookup_admin_by_id_token_ok")
-
-
-@pytest.fixture
-def moodle():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield MoodleStub(mock)
 
 
 def values(fields):

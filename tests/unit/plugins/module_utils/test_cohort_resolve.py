@@ -4,19 +4,13 @@
 """Finding the cohort and reading its members with whatever the token's service offers."""
 
 import pytest
-import responses
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_resolve as cr
 
-from cohort_stub import MoodleStub, body, make_client, parsed
+from cohort_stub import parsed
+from recorded import body, make_client
 
 NOT_IN_SERVICE = body("wsfunction_not_in_service")
-
-
-@pytest.fixture
-def moodle():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield MoodleStub(mock)
 
 
 def test_cohort_by_id_is_read_with_its_name(moodle):

@@ -9,7 +9,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import plan
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
 
-from user_fake_moodle import FULL_SERVICE, FakeMoodle, body, make_client
+from recorded import body, make_client
+from user_fake_moodle import FULL_SERVICE, FakeMoodle
 
 CREATE = "core_user_create_users"
 

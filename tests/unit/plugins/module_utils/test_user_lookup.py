@@ -10,14 +10,7 @@ import pytest
 import responses
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
-
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
-
-
-def make_client(max_input_vars=1000):
-    return MoodleClient(BASE_URL, TOKEN, max_input_vars=max_input_vars, retry_policy=RetryPolicy(total=0))
+from recorded import ENDPOINT, load_transcript, make_client
 
 
 def fields(call):

@@ -10,7 +10,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import finish_check_mode, plan
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
 
-from user_fake_moodle import FULL_SERVICE, FakeMoodle, make_client
+from recorded import make_client
+from user_fake_moodle import FULL_SERVICE, FakeMoodle
 
 
 def records(*specs, **kwargs):

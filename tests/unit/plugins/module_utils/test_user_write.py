@@ -11,7 +11,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import p
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_write import delete_users, update_users
 
-from user_fake_moodle import FULL_SERVICE, GUIDE_SERVICE, FakeMoodle, body, make_client
+from recorded import body, make_client
+from user_fake_moodle import FULL_SERVICE, GUIDE_SERVICE, FakeMoodle
 
 UPDATE = "core_user_update_users"
 DELETE = "core_user_delete_users"
