@@ -198,6 +198,11 @@ class ApiUserRefusedError(MoodleAPIError):
     )
 
 
+# Moodle refuses these before the function runs (FACTS.md section 2): they are about the token, the site or the
+# service, never about the input.
+ACCESS_ERRORS = (InvalidTokenError, AccessDeniedError, MaintenanceError, ApiUserRefusedError, UnknownFunctionError)
+
+
 class PasswordPolicyError(MoodleAPIError):
     remediation = (
         "A password does not meet the site's password policy (Site administration > Security > Site security "

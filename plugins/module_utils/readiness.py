@@ -99,8 +99,7 @@ class Answer(object):
             return True
         if not isinstance(self.error, errors.MoodleAPIError):
             return False
-        return not isinstance(self.error, (errors.AccessDeniedError, errors.InvalidTokenError, errors.MaintenanceError,
-                                           errors.ApiUserRefusedError, errors.UnknownFunctionError))
+        return not isinstance(self.error, errors.ACCESS_ERRORS)
 
 
 class Session(object):

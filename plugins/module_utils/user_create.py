@@ -15,16 +15,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+    ACCESS_ERRORS,
     WS_ADMIN,
     AccessDeniedError,
-    ApiUserRefusedError,
-    InvalidTokenError,
-    MaintenanceError,
     MissingCapabilityError,
     MoodleAPIError,
     MoodleError,
     OutcomeUnknownError,
-    UnknownFunctionError,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
     SEARCH,
@@ -41,8 +38,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import (
 
 CREATE = "core_user_create_users"
 # Errors about the call, not about a record: every other record would meet them too.
-CALL_ERRORS = (InvalidTokenError, AccessDeniedError, MissingCapabilityError, MaintenanceError,
-               ApiUserRefusedError, UnknownFunctionError)
+CALL_ERRORS = ACCESS_ERRORS + (MissingCapabilityError,)
 # A lost answer is reconciled and the remainder resent this many times at most.
 LOST_ANSWER_ATTEMPTS = 3
 EMAIL_TAKEN = "Email address already exists"
