@@ -22,12 +22,16 @@ export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv link test sanity units contract integration molecule lint build demo clean test-real
+.PHONY: help venv link test sanity units contract integration molecule lint build demo clean test-real \
+	lab lab-down lab-reset lab-status lab-destroy
 
 help:
 	@echo "make demo   - set up, start the bundled Moodle simulator, verify and enrol a sample, show the results"
 	@echo "make test   - set up, then sanity, unit, contract, integration, molecule and lint (what CI runs)"
 	@echo "make units | contract | integration | molecule | sanity | lint | build - one part of make test"
+	@echo "make lab MOODLE_SRC=moodle.tar.xz [MOODLE_DB=pgsql|mariadb] [LAB=name] - a real Moodle on loopback"
+	@echo "make lab-down | lab-reset | lab-status | lab-destroy - stop, reset, show or remove it"
+	@echo "make test-real - the integration scenarios against the lab (or MOODLE_BASE_URL/MOODLE_TOKEN)"
 
 $(STAMP): requirements/dev.txt requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "python3 >= 3.11 is required")'
@@ -92,3 +96,24 @@ clean:
 # MOODLE_ONEMEMBERSHIP_COHORT_ID from the environment; every test is skipped, saying why, when they are unset.
 test-real: link
 	$(BIN)/python -m pytest tests/real -rs
+
+# A real Moodle on loopback (tools/moodle_lab/README.md): MOODLE_SRC is a Moodle release archive or folder,
+# needed for the first `make lab` of a LAB only; MOODLE_DB is pgsql (default) or mariadb.
+LAB ?= default
+MOODLE_DB ?= pgsql
+LAB_TOOL := python3 tools/moodle_lab --name $(LAB)
+
+lab:
+	$(LAB_TOOL) up $(if $(MOODLE_SRC),--src "$(MOODLE_SRC)") --db $(MOODLE_DB)
+
+lab-down:
+	$(LAB_TOOL) down
+
+lab-reset:
+	$(LAB_TOOL) reset
+
+lab-status:
+	$(LAB_TOOL) status
+
+lab-destroy:
+	$(LAB_TOOL) destroy

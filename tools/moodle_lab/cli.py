@@ -1,0 +1,76 @@
+"""Command line: ``python3 tools/moodle_lab {up,down,reset,status,env,config,rest-use,destroy}``."""
+
+import argparse
+import json
+import os
+import sys
+
+from .errors import LabError
+from .lab import Lab
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="moodle_lab", description="A disposable real Moodle on loopback.")
+    parser.add_argument("--name", default=os.environ.get("MOODLE_LAB_NAME", "default"),
+                        help="lab name (folder build/lab/NAME; env MOODLE_LAB_NAME; default: default)")
+    parser.add_argument("--root", default=None, help="folder of the labs (env MOODLE_LAB_ROOT; default: build/lab)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="install (first time) and start the lab; write lab.env")
+    up.add_argument("--src", default=os.environ.get("MOODLE_SRC"),
+                    help="Moodle release archive or folder (env MOODLE_SRC); needed for the first up only")
+    up.add_argument("--db", default=os.environ.get("MOODLE_DB", "pgsql"), help="pgsql or mariadb (env MOODLE_DB)")
+    up.add_argument("--port", type=int, default=int(os.environ.get("MOODLE_LAB_PORT") or 0) or None,
+                    help="web server port on 127.0.0.1 (env MOODLE_LAB_PORT; default: a free one)")
+    commands.add_parser("down", help="stop every process of the lab (its files stay for the next up)")
+    commands.add_parser("destroy", help="down, then remove the lab's folder")
+    commands.add_parser("reset", help="return the running site to its configured state")
+    commands.add_parser("status", help="what is installed and running (exit 3 when not running)")
+    env = commands.add_parser("env", help="the lab's settings (tokens hidden unless --export)")
+    env.add_argument("--export", action="store_true", help="shell export lines with the tokens, for eval")
+    config = commands.add_parser("config", help="set one Moodle setting (set_config), e.g. enablewebservices 0")
+    config.add_argument("setting")
+    config.add_argument("value")
+    rest_use = commands.add_parser("rest-use", help="grant or revoke webservice/rest:use for a user")
+    rest_use.add_argument("username")
+    rest_use.add_argument("action", choices=("grant", "revoke"))
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    lab = Lab(args.name, args.root)
+    try:
+        if args.command == "up":
+            lab.up(args.src, args.db, args.port)
+            status = lab.status()
+            print("moodle-lab: %s (Moodle %s on %s) at %s; settings in %s"
+                  % (lab.name, status["release"], status["db"], status["url"], status["env_file"]))
+        elif args.command == "down":
+            lab.down()
+            print("moodle-lab: %s stopped" % lab.name)
+        elif args.command == "destroy":
+            lab.destroy()
+            print("moodle-lab: %s removed" % lab.name)
+        elif args.command == "reset":
+            seconds = lab.reset()
+            print("moodle-lab: %s reset in %.1f s" % (lab.name, seconds))
+        elif args.command == "status":
+            status = lab.status()
+            print(json.dumps(status, indent=1))
+            return 0 if status.get("running") else 3
+        elif args.command == "env":
+            if not lab.configured:
+                raise LabError("lab %r is not installed: run `make lab`" % lab.name)
+            for key, value in lab.env().items():
+                if args.export:
+                    print("export %s=%s" % (key, value))
+                else:
+                    print("%s=%s" % (key, "<in %s>" % lab.env_file if "TOKEN" in key else value))
+        elif args.command == "config":
+            print(json.dumps(lab.config(args.setting, args.value)))
+        elif args.command == "rest-use":
+            print(json.dumps(lab.rest_use(args.username, args.action == "grant")))
+    except LabError as error:
+        print("moodle-lab: error: %s" % error, file=sys.stderr)
+        return 1
+    return 0
