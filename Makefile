@@ -23,7 +23,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv link test sanity units contract integration molecule lint build demo clean test-real \
-	lab lab-down lab-reset lab-status lab-destroy
+	lab lab-down lab-reset lab-status lab-destroy record
 
 help:
 	@echo "make demo   - set up, start the bundled Moodle simulator, verify and enrol a sample, show the results"
@@ -32,6 +32,7 @@ help:
 	@echo "make lab MOODLE_SRC=moodle.tar.xz [MOODLE_DB=pgsql|mariadb] [LAB=name] - a real Moodle on loopback"
 	@echo "make lab-down | lab-reset | lab-status | lab-destroy - stop, reset, show or remove it"
 	@echo "make test-real - the integration scenarios against the lab (or MOODLE_BASE_URL/MOODLE_TOKEN)"
+	@echo "make record [RECORD_OUT=tests/fixtures/transcripts] - record the contract transcripts from the lab"
 
 $(STAMP): requirements/dev.txt requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "python3 >= 3.11 is required")'
@@ -117,3 +118,11 @@ lab-status:
 
 lab-destroy:
 	$(LAB_TOOL) destroy
+
+# The contract transcripts recorded from the lab into $(RECORD_OUT)/<moodle version>-<db>/ (tests/contract/README.md);
+# `make contract CONTRACT_RECORDINGS=build/record/4.4-pgsql` measures the simulator against such a recording.
+RECORD_OUT ?= build/record
+
+record: link
+	$(BIN)/python tests/contract/record.py --lab-env build/lab/$(LAB)/lab.env --out $(RECORD_OUT) \
+	  --details $(RECORD_OUT)/differences-$(LAB).txt

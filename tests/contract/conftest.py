@@ -1,17 +1,25 @@
-"""Prints the contract test's conformance figure: `conformant N/M` (issue 3)."""
+"""Prints the contract test's conformance figure per recorded target: `conformant N/M (target)`."""
 
-TALLY = {'passed': 0, 'total': 0}
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+TALLY = {}
 
 
 def pytest_runtest_logreport(report):
-    if '::test_transcript[' not in report.nodeid:
+    match = re.search(r'::test_transcript\[([^/\]]+)/', report.nodeid)
+    if not match:
         return
     if report.when == 'call' or (report.when == 'setup' and report.outcome != 'passed'):
-        TALLY['total'] += 1
+        tally = TALLY.setdefault(match.group(1), [0, 0])
+        tally[1] += 1
         if report.outcome == 'passed' and not hasattr(report, 'wasxfail'):
-            TALLY['passed'] += 1
+            tally[0] += 1
 
 
 def pytest_terminal_summary(terminalreporter):
-    if TALLY['total']:
-        terminalreporter.write_line('conformant %d/%d' % (TALLY['passed'], TALLY['total']))
+    for target, (passed, total) in sorted(TALLY.items()):
+        terminalreporter.write_line('conformant %d/%d (%s)' % (passed, total, target))

@@ -141,6 +141,12 @@ class Lab:
     def _start_database(self, started):
         database = self.database()
         if not database.running():
+            if self.configured and system.port_in_use(database.port):
+                # Another program took the port while the lab was down: move the site's database.
+                self.state["db_port"] = system.free_port()
+                self._save()
+                php.set_address(self.tree(), dbport=self.state["db_port"])
+                database = self.database()
             database.start()
             started.append(database.stop)
 
@@ -154,7 +160,7 @@ class Lab:
             wanted = system.free_port()
         if wanted != self.state["web_port"]:
             self.state["web_port"] = wanted
-            php.set_wwwroot(self.tree(), self.url)
+            php.set_address(self.tree(), wwwroot=self.url)
         log = self.path("web.log")
         self.state["web_pid"] = php.serve(self.tree(), wanted, log)
         started.append(self._stop_web)

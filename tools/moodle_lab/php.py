@@ -11,7 +11,8 @@ from .errors import LabError
 
 PHP = "php"
 # Moodle refuses PHP 8 without this (admin/environment.xml); the web server needs it for large batches too.
-INI = ["-d", "max_input_vars=5000", "-d", "memory_limit=512M"]
+INI = ["-d", "max_input_vars=5000", "-d", "memory_limit=512M", "-d", "upload_max_filesize=64M",
+       "-d", "post_max_size=64M"]
 # Extensions Moodle requires (admin/environment.xml), with the Debian package that brings each.
 EXTENSIONS = {
     "iconv": "php8.2-cli", "mbstring": "php8.2-mbstring", "curl": "php8.2-curl", "openssl": "php8.2-cli",
@@ -85,10 +86,13 @@ def install(tree, database, wwwroot, dataroot, log):
                        % (result.returncode, "\n  ".join(tail), log))
 
 
-def set_wwwroot(tree, wwwroot):
-    """Point an installed site at another URL (a second ``up`` on a new port)."""
+def set_address(tree, wwwroot=None, dbport=None):
+    """Point an installed site at another URL or database port (a second ``up`` when a port was taken)."""
     text = open(tree.config_file).read()
-    text = re.sub(r"^\$CFG->wwwroot\s*=.*$", "$CFG->wwwroot   = '%s';" % wwwroot, text, count=1, flags=re.M)
+    if wwwroot:
+        text = re.sub(r"^\$CFG->wwwroot\s*=.*$", "$CFG->wwwroot   = '%s';" % wwwroot, text, count=1, flags=re.M)
+    if dbport:
+        text = re.sub(r"'dbport' => \d*,", "'dbport' => %d," % dbport, text, count=1)
     with open(tree.config_file, "w") as handle:
         handle.write(text)
 

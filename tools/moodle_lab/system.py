@@ -2,6 +2,7 @@
 
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -32,13 +33,18 @@ def run(argv, *, user=None, env=None, check=True, capture=True, timeout=None, cw
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below Linux's ephemeral range, so that client connections never take it from a lab."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        if not port_in_use(port):
+            return port
+    raise LabError("no free port between 20000 and 32000 on 127.0.0.1")
 
 
 def port_in_use(port):
+    """Something listens on the port (a connection lingering in TIME_WAIT does not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
