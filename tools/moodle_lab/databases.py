@@ -153,8 +153,8 @@ class MariaDB(Database):
         argv = ["mariadb", "--no-defaults", "-S", self.socket, "-u", "root", "-N", "-B"]
         if database:
             argv.append(database)
-        for statement in sql:
-            argv += ["-e", statement]
+        # The client joins several -e options into one text: give it one, with the statements separated.
+        argv += ["-e", "; ".join(sql)]
         return system.run(argv).stdout
 
     def _dump_path(self):
