@@ -23,7 +23,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv link test sanity units contract integration molecule lint build demo clean test-real \
-	lab lab-down lab-reset lab-status lab-destroy record
+	lab lab-down lab-reset lab-status lab-destroy record test-lab
 
 help:
 	@echo "make demo   - set up, start the bundled Moodle simulator, verify and enrol a sample, show the results"
@@ -99,13 +99,13 @@ test-real: link
 	$(BIN)/python -m pytest tests/real -rs
 
 # A real Moodle on loopback (tools/moodle_lab/README.md): MOODLE_SRC is a Moodle release archive or folder,
-# needed for the first `make lab` of a LAB only; MOODLE_DB is pgsql (default) or mariadb.
+# needed for the first `make lab` of a LAB only; MOODLE_DB is pgsql (the default for a new lab) or mariadb.
 LAB ?= default
-MOODLE_DB ?= pgsql
+MOODLE_DB ?=
 LAB_TOOL := python3 tools/moodle_lab --name $(LAB)
 
 lab:
-	$(LAB_TOOL) up $(if $(MOODLE_SRC),--src "$(MOODLE_SRC)") --db $(MOODLE_DB)
+	$(LAB_TOOL) up $(if $(MOODLE_SRC),--src "$(MOODLE_SRC)") $(if $(MOODLE_DB),--db $(MOODLE_DB))
 
 lab-down:
 	$(LAB_TOOL) down
@@ -126,3 +126,7 @@ RECORD_OUT ?= build/record
 record: link
 	$(BIN)/python tests/contract/record.py --lab-env build/lab/$(LAB)/lab.env --out $(RECORD_OUT) \
 	  --details $(RECORD_OUT)/differences-$(LAB).txt
+
+# The lab tool itself against a running lab (it takes the lab down and up again: run it last).
+test-lab: link
+	MOODLE_LAB_ENV=$${MOODLE_LAB_ENV:-$(CURDIR)/build/lab/$(LAB)/lab.env} $(BIN)/python -m pytest tests/lab -rs

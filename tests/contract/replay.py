@@ -92,7 +92,8 @@ def load(folder, name):
 def settings_for(name):
     """The site settings a transcript was recorded with."""
     base = name[:-len('__debug')] if name.endswith('__debug') else name
-    settings = dict(CONFIGURED, debug=name.endswith('__debug') or name.endswith('_debug'))
+    settings = dict(CONFIGURED)
+    settings['debug'] = name.endswith('__debug') or name.endswith('_debug')
     settings.update(SETTINGS.get(base, {}))
     return settings
 

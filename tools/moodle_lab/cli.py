@@ -18,7 +18,8 @@ def _parser():
     up = commands.add_parser("up", help="install (first time) and start the lab; write lab.env")
     up.add_argument("--src", default=os.environ.get("MOODLE_SRC"),
                     help="Moodle release archive or folder (env MOODLE_SRC); needed for the first up only")
-    up.add_argument("--db", default=os.environ.get("MOODLE_DB", "pgsql"), help="pgsql or mariadb (env MOODLE_DB)")
+    up.add_argument("--db", default=os.environ.get("MOODLE_DB") or None,
+                    help="pgsql or mariadb (env MOODLE_DB; default: pgsql, or what an installed lab has)")
     up.add_argument("--port", type=int, default=int(os.environ.get("MOODLE_LAB_PORT") or 0) or None,
                     help="web server port on 127.0.0.1 (env MOODLE_LAB_PORT; default: a free one)")
     commands.add_parser("down", help="stop every process of the lab (its files stay for the next up)")

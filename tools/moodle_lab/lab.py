@@ -76,17 +76,16 @@ class Lab:
 
     # --- commands ------------------------------------------------------------------------------
 
-    def up(self, source=None, db="pgsql", port=None):
+    def up(self, source=None, db=None, port=None):
+        """Install (first time: ``db`` defaults to pgsql) or restart the lab; an installed lab keeps its database."""
         started = []
         try:
             if not self.configured:
-                self._build(source, db, port, started)
+                self._build(source, db or "pgsql", port, started)
             else:
-                if source or db != self.state["db"]:
-                    wanted = database_class(db).kind
-                    if wanted != self.state["db"]:
-                        raise LabError("lab %r is installed on %s; `down` and `destroy` it, or use another --name"
-                                       " for %s" % (self.name, self.state["db"], wanted))
+                if db and database_class(db).kind != self.state["db"]:
+                    raise LabError("lab %r is installed on %s; `destroy` it first, or use another --name for %s"
+                                   % (self.name, self.state["db"], database_class(db).kind))
                 php.ensure(database_class(self.state["db"]), self.tree().requirements()["php"])
                 self._start_database(started)
             self._start_web(port, started)

@@ -27,12 +27,12 @@ LAB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "php", "la
 def version():
     if not shutil.which(PHP):
         return None
-    out = subprocess.run([PHP, "-r", "echo PHP_VERSION;"], capture_output=True, text=True).stdout.strip()
+    out = subprocess.run([PHP, "-r", "echo PHP_VERSION;"], capture_output=True, text=True, check=False).stdout.strip()
     return out or None
 
 
 def loaded_extensions():
-    out = subprocess.run([PHP, "-m"], capture_output=True, text=True).stdout
+    out = subprocess.run([PHP, "-m"], capture_output=True, text=True, check=False).stdout
     return {line.strip().lower() for line in out.splitlines() if line.strip() and not line.startswith("[")}
 
 
@@ -63,7 +63,7 @@ def run_lab_script(tree, action, **options):
     """Run our script inside the site (Moodle's own APIs); return its JSON answer."""
     argv = [PHP] + INI + [LAB_SCRIPT, "--moodle=" + tree.root, "--action=" + action]
     argv += ["--%s=%s" % (key, value) for key, value in options.items()]
-    result = subprocess.run(argv, capture_output=True, text=True)
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise LabError("lab.php --action=%s failed (exit %d): %s" % (
             action, result.returncode, (result.stderr or result.stdout).strip()[-2000:]))
@@ -77,7 +77,7 @@ def install(tree, database, wwwroot, dataroot, log):
         "--fullname=Moodle Lab", "--shortname=lab", "--summary=dsenroll.moodle test lab", "--adminuser=admin",
         "--adminpass=Admin-Lab-Pass-1!", "--adminemail=admin@example.com", "--supportemail=admin@example.com"]
     with open(log, "w") as handle:
-        result = subprocess.run(argv, stdout=handle, stderr=subprocess.STDOUT, cwd=tree.root)
+        result = subprocess.run(argv, stdout=handle, stderr=subprocess.STDOUT, cwd=tree.root, check=False)
     if result.returncode != 0:
         if os.path.exists(tree.config_file):
             os.unlink(tree.config_file)

@@ -4,7 +4,7 @@ import os
 import re
 import shutil
 import tarfile
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from .errors import LabError
 

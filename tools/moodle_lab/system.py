@@ -22,7 +22,7 @@ def run(argv, *, user=None, env=None, check=True, capture=True, timeout=None, cw
     """Run a command (as ``user`` when given and we are root); raise LabError with its output on failure."""
     if user and is_root() and user != "root":
         argv = ["runuser", "-u", user, "--"] + list(argv)
-    result = subprocess.run(argv, env=env, cwd=cwd, timeout=timeout, text=True,
+    result = subprocess.run(argv, env=env, cwd=cwd, timeout=timeout, text=True, check=False,
                             stdout=subprocess.PIPE if capture else None,
                             stderr=subprocess.STDOUT if capture else None)
     if check and result.returncode != 0:
@@ -34,8 +34,7 @@ def run(argv, *, user=None, env=None, check=True, capture=True, timeout=None, cw
 
 def free_port():
     """A free port below Linux's ephemeral range, so that client connections never take it from a lab."""
-    for _ in range(200):
-        port = random.randint(20000, 32000)
+    for port in random.sample(range(20000, 32000), 200):
         if not port_in_use(port):
             return port
     raise LabError("no free port between 20000 and 32000 on 127.0.0.1")
