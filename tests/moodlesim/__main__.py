@@ -7,6 +7,7 @@ import sys
 import tempfile
 import threading
 
+from .profiles import DEFAULT, PROFILES
 from .seed import SEEDS
 from .server import Simulator
 
@@ -26,6 +27,8 @@ def main(argv=None):
     parser.add_argument('--seed', default='transcript-site', choices=sorted(SEEDS))
     parser.add_argument('--port-file', help='write the base URL here (atomically) once listening')
     parser.add_argument('--max-input-vars', type=int, default=None, help="PHP's max_input_vars (default 5000)")
+    parser.add_argument('--profile', default=DEFAULT, choices=PROFILES,
+                        help='the Moodle release and database it answers as (default %(default)s)')
     parser.add_argument('--https', action='store_true')
     parser.add_argument('--certfile')
     parser.add_argument('--keyfile')
@@ -33,7 +36,7 @@ def main(argv=None):
     if args.https and not args.certfile:
         parser.error('--https needs --certfile (and --keyfile unless the cert file holds the key)')
 
-    sim = Simulator(seed=args.seed, max_input_vars=args.max_input_vars)
+    sim = Simulator(seed=args.seed, max_input_vars=args.max_input_vars, profile=args.profile)
     sim.start(host=args.host, port=args.port, certfile=args.certfile if args.https else None, keyfile=args.keyfile)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -52,17 +52,34 @@ def result(restformat, value, desc):
     return XML_TYPE, XML_HEAD + '<RESPONSE>\n' + xmlize(value, desc) + '</RESPONSE>\n'
 
 
-def error(restformat, exc, debug):
+# Moodle 4.5 moved these into core\exception; their REST envelopes name the class with its namespace.
+NAMESPACED_SINCE_45 = ('moodle_exception', 'invalid_parameter_exception', 'required_capability_exception',
+                    'coding_exception')
+
+
+def envelope(exc, settings):
+    """(exception, errorcode, message) as the site's release reports them."""
+    exception, errorcode, message = exc.exception, exc.errorcode, exc.message
+    if settings['branch'] >= 405 and exception in NAMESPACED_SINCE_45:
+        exception = 'core\\exception\\' + exception
+    if settings['branch'] >= 500 and exception == 'dml_missing_record_exception' and not settings['debug']:
+        # Moodle 5.0 names the missing table (or user) only to a debugging site.
+        errorcode, message = 'invalidrecordunknown', "Can't find data record in database."
+    return exception, errorcode, message
+
+
+def error(restformat, exc, settings):
     """(content type, body) of an exception; debuginfo only when the site debugs (FACTS.md §2)."""
-    show_debug = debug and exc.debuginfo is not None
+    show_debug = settings['debug'] and exc.debuginfo is not None
+    exception, errorcode, message = envelope(exc, settings)
     if restformat == 'json':
-        body = {'exception': exc.exception, 'errorcode': exc.errorcode, 'message': exc.message}
+        body = {'exception': exception, 'errorcode': errorcode, 'message': message}
         if show_debug:
             body['debuginfo'] = exc.debuginfo
         return JSON_TYPE, php_json(body)
-    out = XML_HEAD + '<EXCEPTION class="%s">\n' % exc.exception
-    out += '<ERRORCODE>' + htmlspecialchars(exc.errorcode) + '</ERRORCODE>\n'
-    out += '<MESSAGE>' + htmlspecialchars(exc.message) + '</MESSAGE>\n'
+    out = XML_HEAD + '<EXCEPTION class="%s">\n' % exception
+    out += '<ERRORCODE>' + htmlspecialchars(errorcode) + '</ERRORCODE>\n'
+    out += '<MESSAGE>' + htmlspecialchars(message) + '</MESSAGE>\n'
     if show_debug:
         out += '<DEBUGINFO>' + htmlspecialchars(exc.debuginfo) + '</DEBUGINFO>\n'
     return XML_TYPE, out + '</EXCEPTION>\n'

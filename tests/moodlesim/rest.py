@@ -67,5 +67,5 @@ def handle(site, functions, query_pairs, post_pairs, remote_addr, base_url):
             cleaned = clean_returnvalue(function.returns, returned)
             ctype, body = render.result(restformat, cleaned, function.returns)
         except MoodleError as exc:
-            ctype, body = render.error(restformat, exc, settings['debug'])
+            ctype, body = render.error(restformat, exc, settings)
         return 200, ctype, body.encode('utf-8')

@@ -10,7 +10,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import php, rest, seed as seeds
+from . import php, profiles, rest, seed as seeds
 from .faults import Faults, error_page
 from .functions import FUNCTIONS
 from .functions.users import delete_user
@@ -23,9 +23,10 @@ ROLES = {'manager': MANAGER, 'rest': {CAP_REST_USE}}
 class Simulator:
     """A simulated Moodle site; every control method is thread-safe."""
 
-    def __init__(self, seed='transcript-site', max_input_vars=None):
+    def __init__(self, seed='transcript-site', max_input_vars=None, profile=None):
         self._seed = seed
         self._max_input_vars = max_input_vars
+        self._profile = profiles.settings_for(profile)  # which Moodle and database it answers as
         self.site = self._build(seed)
         self.faults = Faults()
         self._counts = Counter()
@@ -36,6 +37,7 @@ class Simulator:
 
     def _build(self, seed):
         site = seeds.build(seed)
+        site.settings.update(self._profile)
         if self._max_input_vars is not None:
             site.settings['max_input_vars'] = self._max_input_vars
         return site

@@ -32,6 +32,9 @@ DEFAULT_SETTINGS = {
     'maintenance': False,
     'max_input_vars': 5000,          # PHP ini, Moodle's requirement on PHP 8
     'email_case_sensitive': True,    # True = PostgreSQL, False = MySQL/MariaDB _ci collation
+    'release': '4.4.3+ (Build: 20240910)',  # the profile (profiles.py): Moodle release, version and branch
+    'version': '2024042203.03',
+    'branch': 404,
     'sitename': 'Moodle Lab',
     'wwwroot': None,                 # None = the simulator's own base URL
     'minpasswordlength': 8,

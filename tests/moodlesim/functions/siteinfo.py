@@ -4,8 +4,6 @@ import hashlib
 
 from ..params import OPTIONAL, PARAM_BOOL, PARAM_INT, PARAM_RAW, Multiple, Single, Value
 
-RELEASE = '4.4.3+ (Build: 20240910)'
-VERSION = '2024042203.03'
 ADVANCED_FEATURES = (('usecomments', 1), ('usetags', 1), ('enablenotes', 1), ('messaging', 1), ('enableblogs', 1),
                      ('enablecompletion', 1), ('enablebadges', 1), ('messagingallusers', 0),
                      ('enablecustomreports', 1), ('enableglobalsearch', 0), ('mnet_dispatcher_mode', 0),
@@ -45,11 +43,11 @@ def get_site_info(call):
         'siteurl': call.wwwroot,
         'userpictureurl': call.picture_url('f1'),
         # Exactly the functions of the token's service (FACTS.md §7).
-        'functions': [{'name': name, 'version': VERSION} for name in service.functions],
+        'functions': [{'name': name, 'version': call.settings['version']} for name in service.functions],
         'downloadfiles': 0,
         'uploadfiles': 0,
-        'release': RELEASE,
-        'version': VERSION,
+        'release': call.settings['release'],
+        'version': call.settings['version'],
         'mobilecssurl': '',
         'advancedfeatures': [{'name': n, 'value': v} for n, v in ADVANCED_FEATURES],
         'usercanmanageownfiles': True,

@@ -173,7 +173,8 @@ def user_details(call, user):
     details = {'id': user.id}
     if alldetails:
         details['username'] = user.username
-    if isadmin or viewer.can('moodle/site:viewfullnames'):
+    # Moodle 5.0 shows users their own first and last name whatever their capabilities.
+    if isadmin or viewer.can('moodle/site:viewfullnames') or (current and call.settings['branch'] >= 500):
         details['firstname'] = user.firstname
         details['lastname'] = user.lastname
     details['fullname'] = (user.firstname + ' ' + user.lastname)
