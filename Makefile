@@ -23,7 +23,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv link test sanity units contract integration molecule lint build demo clean test-real \
-	lab lab-down lab-reset lab-status lab-destroy record test-lab
+	lab lab-down lab-reset lab-status lab-destroy record test-lab test-real-matrix
 
 help:
 	@echo "make demo   - set up, start the bundled Moodle simulator, verify and enrol a sample, show the results"
@@ -33,6 +33,7 @@ help:
 	@echo "make lab-down | lab-reset | lab-status | lab-destroy - stop, reset, show or remove it"
 	@echo "make test-real - the integration scenarios against the lab (or MOODLE_BASE_URL/MOODLE_TOKEN)"
 	@echo "make record [RECORD_OUT=tests/fixtures/transcripts] - record the contract transcripts from the lab"
+	@echo "make test-real-matrix MOODLE_SRC_DIR=folder [MATRIX_TARGETS=4.4-pgsql,...] - every release x database"
 
 $(STAMP): requirements/dev.txt requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "python3 >= 3.11 is required")'
@@ -130,3 +131,8 @@ record: link
 # The lab tool itself against a running lab (it takes the lab down and up again: run it last).
 test-lab: link
 	MOODLE_LAB_ENV=$${MOODLE_LAB_ENV:-$(CURDIR)/build/lab/$(LAB)/lab.env} $(BIN)/python -m pytest tests/lab -rs
+
+# The real suite, a recording and the contract check on every Moodle release archive of MOODLE_SRC_DIR, on
+# PostgreSQL and MariaDB, one lab after the other (tools/real_matrix.py); MATRIX_TARGETS picks a subset.
+test-real-matrix: link
+	python3 tools/real_matrix.py --src-dir "$(MOODLE_SRC_DIR)" $(if $(MATRIX_TARGETS),--targets $(MATRIX_TARGETS))
