@@ -2,7 +2,8 @@
 
 For each target (a Moodle release archive of the folder, on each database family) one after the other:
 build a lab, run ``make test-real`` against it, record the contract transcripts from it and measure the
-simulator against that recording (``make contract``), then destroy the lab before the next. Prints a
+simulator against that recording (``make contract``), test the lab tool on it (``make test-lab``), then
+destroy the lab before the next. Prints a
 summary table (also written to build/matrix/summary.md) and exits 1 when any target failed.
 
     python3 tools/real_matrix.py --src-dir ~/moodle-releases [--targets 4.4-pgsql,5.0-mariadb]
@@ -105,7 +106,11 @@ def one_target(target, archive):
             "CONTRACT_RECORDINGS": os.path.join(recording, target)})
         match = re.search(r"conformant (\d+)/(\d+)", output)
         row["conformance"] = "%s/%s" % match.groups() if match else "not measured"
-        row["ok"] = real_ok and code == 0
+        contract_ok = code == 0
+        # Last, as it stops and restarts the lab: the lab tool itself on this release and database.
+        code, output, seconds = run(["make", "test-lab", "LAB=" + lab], log)
+        row["lab_tool"] = "ok" if code == 0 else "FAILED"
+        row["ok"] = real_ok and contract_ok and code == 0
         return row
     finally:
         run(lab_tool + ["destroy"], log)
@@ -113,13 +118,14 @@ def one_target(target, archive):
 
 
 def table(rows):
-    lines = ["| target | archive | install s | real: passed / failed / skipped | real s | conformance | result |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| target | archive | install s | real: passed / failed / skipped | real s | conformance | lab tool |"
+             " result |", "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         real = "%d / %d / %d" % row["real"] if row.get("real") else "-"
-        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             row["target"], row["archive"], "%.0f" % row["install"] if row["install"] else "-", real,
             "%.0f" % row["real_seconds"] if row.get("real_seconds") else "-", row["conformance"] or "-",
+            row.get("lab_tool", "-"),
             "ok" if row["ok"] else "FAILED" + (" (%s)" % row["note"] if row.get("note") else "")))
     return "\n".join(lines) + "\n"
 

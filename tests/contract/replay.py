@@ -139,7 +139,10 @@ def _normalise_value(value, urls, key=None):
             out['value'] = '<TIME>' if isinstance(out['value'], str) else -1
         return out
     if isinstance(value, list):
-        return [_normalise_value(v, urls, 'preferences_item' if key == 'preferences' else None) for v in value]
+        items = [_normalise_value(v, urls, 'preferences_item' if key == 'preferences' else None) for v in value]
+        # core_cohort_get_cohort_members orders by last and first name; members sharing a name come in
+        # whatever order the database gives (PostgreSQL and MariaDB differ), so only the set counts.
+        return sorted(items) if key == 'userids' else items
     if key == 'username' and isinstance(value, str):
         return re.sub(r'^(.+@.+)\.\d{9,}$', r'\1.<TIME>', value)  # deleted user: <email>.<timestamp>
     if key == 'userprivateaccesskey':
