@@ -41,7 +41,7 @@ link: $(STAMP)
 	mkdir -p $(dir $(LINK))
 	test -L $(LINK) || ln -sfn $(CURDIR) $(LINK)
 
-test: venv link sanity units contract integration molecule lint build
+test: venv link sanity units contract integration molecule lint build importer
 	@echo "make test: all green"
 
 units: link
@@ -92,3 +92,23 @@ clean:
 # MOODLE_ONEMEMBERSHIP_COHORT_ID from the environment; every test is skipped, saying why, when they are unset.
 test-real: link
 	$(BIN)/python -m pytest tests/real -rs
+
+# --- What Galaxy, Automation Hub, a docs site and CI users run on the collection (README.md, "Development") ---
+# galaxy-importer pins versions that clash with requirements/dev.txt: it has a venv of its own.
+.PHONY: importer
+build/%-venv/.installed: requirements/%.txt
+	test -x build/$*-venv/bin/python || $(PYTHON) -m venv build/$*-venv
+	build/$*-venv/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+IMPORTER_BIN := $(CURDIR)/build/importer-venv/bin
+
+# Galaxy's importer on the built tarball: any warning or error it reports fails (Galaxy would show them).
+importer: build build/importer-venv/.installed
+	rm -rf build/importer && mkdir -p build/importer
+	# Its own ANSIBLE_HOME: its ansible-lint installs the collection there, where it would shadow the checkout.
+	cd build/importer && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tools/galaxy-importer.cfg PATH=$(IMPORTER_BIN):$$PATH \
+	  ANSIBLE_HOME=$(CURDIR)/build/importer/ansible-home \
+	  $(IMPORTER_BIN)/python -m galaxy_importer.main $(CURDIR)/dist/dsenroll-moodle-*.tar.gz | tee importer.log
+	! grep -E '^(WARNING|ERROR)' build/importer/importer.log
+	tail -n 1 build/importer/importer.log | grep -qx 'Importer processing completed successfully'
