@@ -41,7 +41,7 @@ link: $(STAMP)
 	mkdir -p $(dir $(LINK))
 	test -L $(LINK) || ln -sfn $(CURDIR) $(LINK)
 
-test: venv link sanity units contract integration molecule lint build importer
+test: venv link sanity units contract integration molecule lint build importer docs
 	@echo "make test: all green"
 
 units: link
@@ -94,14 +94,15 @@ test-real: link
 	$(BIN)/python -m pytest tests/real -rs
 
 # --- What Galaxy, Automation Hub, a docs site and CI users run on the collection (README.md, "Development") ---
-# galaxy-importer pins versions that clash with requirements/dev.txt: it has a venv of its own.
-.PHONY: importer
+# galaxy-importer and antsibull-docs pin versions that clash with requirements/dev.txt: each has a venv of its own.
+.PHONY: importer docs
 build/%-venv/.installed: requirements/%.txt
 	test -x build/$*-venv/bin/python || $(PYTHON) -m venv build/$*-venv
 	build/$*-venv/bin/python -m pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
 IMPORTER_BIN := $(CURDIR)/build/importer-venv/bin
+DOCS_BIN := $(CURDIR)/build/docs-venv/bin
 
 # Galaxy's importer on the built tarball: any warning or error it reports fails (Galaxy would show them).
 importer: build build/importer-venv/.installed
@@ -112,3 +113,6 @@ importer: build build/importer-venv/.installed
 	  $(IMPORTER_BIN)/python -m galaxy_importer.main $(CURDIR)/dist/dsenroll-moodle-*.tar.gz | tee importer.log
 	! grep -E '^(WARNING|ERROR)' build/importer/importer.log
 	tail -n 1 build/importer/importer.log | grep -qx 'Importer processing completed successfully'
+
+docs: build build/docs-venv/.installed
+	$(DOCS_BIN)/python tools/build_docs.py
