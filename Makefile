@@ -41,7 +41,7 @@ link: $(STAMP)
 	mkdir -p $(dir $(LINK))
 	test -L $(LINK) || ln -sfn $(CURDIR) $(LINK)
 
-test: venv link sanity units contract integration molecule lint build importer docs
+test: venv link sanity units contract integration molecule lint build importer docs ee
 	@echo "make test: all green"
 
 units: link
@@ -95,7 +95,7 @@ test-real: link
 
 # --- What Galaxy, Automation Hub, a docs site and CI users run on the collection (README.md, "Development") ---
 # galaxy-importer and antsibull-docs pin versions that clash with requirements/dev.txt: each has a venv of its own.
-.PHONY: importer docs
+.PHONY: importer docs ee
 build/%-venv/.installed: requirements/%.txt
 	test -x build/$*-venv/bin/python || $(PYTHON) -m venv build/$*-venv
 	build/$*-venv/bin/python -m pip install --quiet --disable-pip-version-check -r $<
@@ -116,3 +116,6 @@ importer: build build/importer-venv/.installed
 
 docs: build build/docs-venv/.installed
 	$(DOCS_BIN)/python tools/build_docs.py
+
+ee: build build/importer-venv/.installed
+	$(IMPORTER_BIN)/python tools/check_ee.py
