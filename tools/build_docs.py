@@ -57,6 +57,25 @@ intersphinx_mapping = {"ansible_devel": (%r, %r)}
 """ % (ANSIBLE_DOCS, os.path.join(OUT, "ansible_devel.inv"))
 
 
+# Where the pages' install note and "dsenroll.moodle collection" link point: the collection is not on Galaxy,
+# which antsibull-docs assumes by default (its configuration, written by sphinx-init).
+ANTSIBULL_CONFIG = {
+    'collection_url = {\n': '  dsenroll.moodle = "index.html"\n',
+    'collection_install = {\n': '  dsenroll.moodle = "ansible-galaxy collection install dsenroll-moodle-<version>.tar.gz"\n',
+}
+
+
+def configure_antsibull(path):
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    for opening, entry in ANTSIBULL_CONFIG.items():
+        if opening not in text:
+            sys.exit(f"build_docs: {path} has no {opening.strip()!r}; antsibull-docs changed its configuration")
+        text = text.replace(opening, opening + entry)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def run(*cmd, **kwargs):
     print("+ " + " ".join(cmd), flush=True)
     if subprocess.run(cmd, check=False, **kwargs).returncode:
@@ -113,6 +132,7 @@ def main():
     run(antsibull, "sphinx-init", "--use-current", "--fail-on-error", "--dest-dir", OUT,
         "--project", COLLECTION, "--copyright", "dsenroll.moodle contributors",
         "--title", "dsenroll.moodle: Moodle enrolment for Ansible", COLLECTION, env=env)
+    configure_antsibull(os.path.join(OUT, "antsibull-docs.cfg"))
     with open(os.path.join(OUT, "conf.py"), "a", encoding="utf-8") as handle:
         handle.write(CONF_OVERRIDES)
     write_ansible_inventory(os.path.join(OUT, "ansible_devel.inv"))
