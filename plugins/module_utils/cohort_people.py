@@ -17,6 +17,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
 from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
     AccessDeniedError,
     InvalidParameterError,
+    MoodleError,
 )
 
 KEYS = ("id", "username", "email")
@@ -174,3 +175,21 @@ def resolve_people(client, people, verify_ids=(), confirm_missing_emails=True):
         if confirm_missing_emails:
             _confirm_emails(client, [p for p in emails if p.missing])
     return people
+
+
+def diff_accounts(client, people, ids):
+    """``{user id: account}`` naming the ids of a diff: people given by e-mail or username as given, the others in
+    one batched lookup by id. For display only: ids Moodle does not answer for (a refused lookup, a token that
+    cannot see them) stay bare ids rather than failing a task whose work is done."""
+    accounts = {}
+    for person in people:
+        if person.userid is not None and person.key != "id":
+            accounts[person.userid] = {person.key: person.value}
+    unnamed = sorted(set(ids) - set(accounts))
+    if unnamed:
+        try:
+            for user in user_lookup.get_users_by_field(client, "id", unnamed):
+                accounts[int(user["id"])] = user
+        except MoodleError:
+            pass
+    return accounts

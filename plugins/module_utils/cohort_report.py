@@ -61,25 +61,45 @@ def _place(before, after, uid, status, members):
         after.add(uid)
 
 
-def diff(plan, cohort, exclusive=False):
-    """Members before/after: of the users involved, or of the whole cohort when ``exclusive``.
-
-    Users whose membership is ``unknown`` are left out; users who do not exist yet (check mode) are
-    shown by the identifier given.
-    """
+def _diff_sets(plan, exclusive):
+    """(member ids before, member ids after, identifiers of users not created yet) for the diff."""
     before, after = set(), set()
     if exclusive and plan.members is not None:
         before, after = set(plan.members), set(plan.members)
-    newcomers = []
+    newcomers = set()
     for person in plan.people:
         if person.userid is not None:
             _place(before, after, person.userid, person.status, plan.members)
         elif person.status == WOULD_ADD:
-            newcomers.append(person.value)
+            newcomers.add(person.value)
     for uid, status in plan.extra_status.items():
         _place(before, after, uid, status, plan.members)
+    return before, after, newcomers
+
+
+def diff_user_ids(plan, exclusive=False):
+    """The user ids the diff shows, for naming them (cohort_people.diff_accounts)."""
+    before, after, _newcomers = _diff_sets(plan, exclusive)
+    return before | after
+
+
+def member_label(uid, account=None):
+    """A member as the diff shows it: e-mail (else username) with the id, as moodle_user's diff names users."""
+    name = (account or {}).get("email") or (account or {}).get("username")
+    return "%s (id %d)" % (name, uid) if name else "id %d" % uid
+
+
+def diff(plan, cohort, exclusive=False, accounts=None):
+    """Members before/after: of the users involved, or of the whole cohort when ``exclusive``.
+
+    Each member is named by ``accounts`` (user id -> user dict), in id order. Users whose membership is
+    ``unknown`` are left out; users who do not exist yet (check mode) are shown by the identifier given.
+    """
+    accounts = accounts or {}
+    before, after, newcomers = _diff_sets(plan, exclusive)
     label = cohort.label()
     return {
-        "before": {"cohort": label, "members": sorted(before)},
-        "after": {"cohort": label, "members": sorted(after) + sorted(set(newcomers))},
+        "before": {"cohort": label, "members": [member_label(uid, accounts.get(uid)) for uid in sorted(before)]},
+        "after": {"cohort": label,
+                  "members": [member_label(uid, accounts.get(uid)) for uid in sorted(after)] + sorted(newcomers)},
     }

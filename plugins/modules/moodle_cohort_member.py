@@ -84,7 +84,8 @@ attributes:
   diff_mode:
     support: full
     details:
-      - Shows the member ids before and after, limited to the users involved unless O(exclusive=true).
+      - Shows the members before and after (e-mail or username, with the id), limited to the users involved unless
+        O(exclusive=true).
 notes:
   - The API user needs the capability C(moodle/cohort:assign) (or C(moodle/cohort:manage)) in the cohort's context.
     Moodle checks it only for users who are not members yet, and then rolls back the whole request; the task fails
@@ -207,11 +208,16 @@ cohort:
       type: str
       sample: OneMembership
 diff:
-  description: The member ids before and after (users not created yet are shown by the identifier given).
+  description:
+    - The members before and after, in id order, each as its e-mail (else its username) with its Moodle id.
+      A member the token cannot see is shown by its id alone; users not created yet (check mode) by the
+      identifier given.
+    - Naming members given by id costs one batched lookup (C(core_user_get_users_by_field)), in diff mode only.
   returned: in diff mode
   type: dict
-  sample: {"before": {"cohort": "cohort id=1 (OneMembership)", "members": [8]},
-           "after": {"cohort": "cohort id=1 (OneMembership)", "members": [8, 9]}}
+  sample: {"before": {"cohort": "cohort id=1 (OneMembership)", "members": ["ada.lovelace@example.org (id 8)"]},
+           "after": {"cohort": "cohort id=1 (OneMembership)",
+                     "members": ["ada.lovelace@example.org (id 8)", "alan.turing@example.org (id 9)"]}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -222,7 +228,11 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_membership 
     apply_plan,
     plan_membership,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import parse_users, resolve_people
+from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import (
+    diff_accounts,
+    parse_users,
+    resolve_people,
+)
 from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import (
     GET_MEMBERS,
     Cohort,
@@ -299,7 +309,8 @@ def main():
     result = dict(changed=report.changed(plan), results=report.results(plan), summary=report.summary(plan),
                   cohort=cohort.to_result())
     if module._diff:
-        result["diff"] = report.diff(plan, cohort, params["exclusive"])
+        accounts = diff_accounts(client, people, report.diff_user_ids(plan, params["exclusive"]))
+        result["diff"] = report.diff(plan, cohort, params["exclusive"], accounts)
     if plan.fatal is not None:
         fail(module, plan.fatal, **result)
     failed = [p for p in people if p.status == FAILED]

@@ -77,8 +77,8 @@ options:
   auth:
     description:
       - Authentication plugin, for example V(manual), V(ldap), V(oauth2).
-      - New users get V(manual) when it is not given. An existing user's authentication is compared (and with
-        O(update=true) changed) only when it is given.
+      - New users get V(manual) when it is not given. For an existing user it is compared only when given, and
+        changed only with O(update=true).
     type: str
   password:
     description:

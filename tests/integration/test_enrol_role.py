@@ -101,6 +101,10 @@ def test_csv_with_bom_enrols_everyone_then_rerun_reports_no_change(moodle_sim, t
     assert summary == {"people": 31, "created": 30, "existed": 1, "added": 31, "already_members": 0,
                        "unknown": 0, "failed": 0}
     assert "users: 30 created, 1 existed" in first.stdout
+    # Before each long task, one line of what it is about to do.
+    assert "Looking up 31 people by e-mail in Moodle; whoever is not found will be created." in first.stdout
+    assert ("Adding 31 people to cohort id 1: 30 created, 1 already in Moodle. Those already members stay as "
+            "they are.") in first.stdout
 
     before = snapshot(sim)
     rerun = enrol(sim, {"moodle_enrol_users_csv": source, "moodle_enrol_report": report})
@@ -124,6 +128,8 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run(moodle_sim, tmp_pat
 
     assert check.rc == 0, check
     assert snapshot(sim) == before
+    assert "Looking up 6 people by e-mail in Moodle; whoever is not found would be created." in check.stdout
+    assert "Would add 6 people to cohort id 1: 5 to be created, 1 already in Moodle." in check.stdout
     real = enrol(sim, {"moodle_enrol_users_csv": source, "moodle_enrol_report": actual,
                        "moodle_enrol_skip_preflight": True}, token_name="TOKEN_FULL")
     assert real.rc == 0, real
@@ -151,6 +157,7 @@ def test_invalid_people_fail_at_the_end_after_the_others_are_enrolled(moodle_sim
     assert [r["outcome"] for r in rows] == ["ok", "ok", "ok", "failed", "failed"]
     assert all(r["msg"] for r in rows[3:]), rows
     assert "#4 not-an-address: user failed:" in run.stdout
+    assert "Adding 3 people to cohort id 1: 3 created, 0 already in Moodle, 2 failed and left out." in run.stdout
 
 
 def test_report_and_output_never_hold_the_token_or_passwords(moodle_sim, tmp_path):

@@ -159,14 +159,17 @@ def test_exclusive_refuses_to_remove_without_max_removals_and_changes_nothing(mo
 
 
 def test_exclusive_with_max_removals_makes_the_cohort_exactly_the_users(moodle_sim):
-    _emails, ids = add_people(moodle_sim, 3)
+    emails, ids = add_people(moodle_sim, 3)
     for uid in ids[1:]:
         moodle_sim.add_cohort_member(1, uid)
-    result, _run = play(moodle_sim, "TOKEN_FULL", diff=True, cohort_id=1, exclusive=True, max_removals=2,
-                        users=[{"id": ids[0]}])
+    result, run = play(moodle_sim, "TOKEN_FULL", diff=True, cohort_id=1, exclusive=True, max_removals=2,
+                       users=[{"id": ids[0]}])
     assert statuses(result) == ["added"] and result["summary"]["removed"] == 2
     assert moodle_sim.cohort_members(1) == [ids[0]]
-    assert result["diff"]["before"]["members"] == ids[1:] and result["diff"]["after"]["members"] == [ids[0]]
+    # Given by id, the members are named by one lookup: who leaves and who joins, not bare ids.
+    named = ["%s (id %d)" % (email, uid) for email, uid in zip(emails, ids)]
+    assert result["diff"]["before"]["members"] == named[1:] and result["diff"]["after"]["members"] == named[:1]
+    assert '-        "%s",' % named[1] in run.stdout and '+        "%s"' % named[0] in run.stdout
 
 
 # -- check mode and diff ------------------------------------------------------------------------------
@@ -177,7 +180,9 @@ def test_check_mode_with_the_read_function_is_exact_and_writes_nothing(moodle_si
     result, run = play(moodle_sim, "TOKEN_FULL", check=True, diff=True, cohort_id=1,
                        users=emails + ["future@example.org"])
     assert statuses(result) == ["member", "would_add", "would_add"] and result["changed"] is True
-    assert result["diff"]["after"]["members"] == ids + ["future@example.org"]
+    assert result["diff"]["before"]["members"] == ["%s (id %d)" % (emails[0], ids[0])]
+    assert result["diff"]["after"]["members"] == ["%s (id %d)" % pair for pair in zip(emails, ids)] + [
+        "future@example.org"]
     assert moodle_sim.cohort_members(1) == [ids[0]]
     assert ADD not in moodle_sim.request_counts() and DELETE not in moodle_sim.request_counts()
     assert "[WARNING]" not in run.output

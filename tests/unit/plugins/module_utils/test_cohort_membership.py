@@ -234,7 +234,7 @@ def test_exclusive_adds_then_removes_the_others(moodle):
     assert statuses(plan) == [(7, cm.ADDED)]
     assert plan.extra_status == {8: cm.REMOVED, 9: cm.REMOVED}
     assert report.summary(plan)["removed"] == 2
-    assert report.diff(plan, COHORT, exclusive=True)["after"]["members"] == [7]
+    assert report.diff(plan, COHORT, exclusive=True)["after"]["members"] == ["id 7"]
 
 
 # -- report ------------------------------------------------------------------------------------------
@@ -242,8 +242,21 @@ def test_diff_is_limited_to_the_users_involved_and_shows_newcomers_by_identifier
     people = parse_users([{"id": 8}, {"id": 9}, "new@example.org"])
     people[2].missing = True
     plan = cm.plan_membership(people, members={8, 50}, check_mode=True)
-    assert report.diff(plan, COHORT) == {
-        "before": {"cohort": "cohort id=1 (OneMembership)", "members": [8]},
-        "after": {"cohort": "cohort id=1 (OneMembership)", "members": [8, 9, "new@example.org"]},
+    accounts = {8: {"email": "ada@example.org", "username": "ada"}, 9: {"username": "alan"}}
+    assert report.diff_user_ids(plan) == {8, 9}
+    assert report.diff(plan, COHORT, accounts=accounts) == {
+        "before": {"cohort": "cohort id=1 (OneMembership)", "members": ["ada@example.org (id 8)"]},
+        "after": {"cohort": "cohort id=1 (OneMembership)",
+                  "members": ["ada@example.org (id 8)", "alan (id 9)", "new@example.org"]},
     }
     assert report.summary(plan)["would_add"] == 2
+
+
+def test_diff_names_the_whole_cohort_when_exclusive_and_an_unnamed_member_by_id():
+    plan = cm.plan_membership(people_with_ids(7), members={8, 9}, exclusive=True, max_removals=2, check_mode=True)
+    assert report.diff_user_ids(plan, exclusive=True) == {7, 8, 9}
+    accounts = {7: {"email": "new.member@example.org"}, 8: {"email": "leaving@example.org"}}
+    assert report.diff(plan, COHORT, exclusive=True, accounts=accounts) == {
+        "before": {"cohort": "cohort id=1 (OneMembership)", "members": ["leaving@example.org (id 8)", "id 9"]},
+        "after": {"cohort": "cohort id=1 (OneMembership)", "members": ["new.member@example.org (id 7)"]},
+    }

@@ -6,7 +6,11 @@
 import pytest
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import parse_users, resolve_people
+from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import (
+    diff_accounts,
+    parse_users,
+    resolve_people,
+)
 
 from cohort_stub import parsed
 from recorded import body, make_client
@@ -107,3 +111,26 @@ def test_an_id_to_verify_that_does_not_exist_is_missing(moodle):
     moodle.on(LOOKUP, body("lookup_email_empty"), ADMIN)
     person = resolve_people(make_client(), parse_users([{"id": 999999}]), verify_ids=[999999])[0]
     assert person.missing
+
+
+# -- naming the members of a diff ------------------------------------------------------------------------
+def test_diff_accounts_names_people_as_given_and_looks_up_only_the_ids(moodle):
+    moodle.on(LOOKUP, body("lookup_id_existing"))
+    people = parse_users(["Ann@Example.org", {"username": "bob"}, {"id": 7}])
+    people[0].userid, people[1].userid = 3, 4
+    accounts = diff_accounts(make_client(), people, {3, 4, 7})
+    assert accounts[3] == {"email": "Ann@Example.org"} and accounts[4] == {"username": "bob"}
+    assert accounts[7]["email"] == "existing.learner@example.com"
+    assert moodle.count(LOOKUP) == 1 and values(moodle.calls(LOOKUP)[0]) == ["7"]
+
+
+def test_diff_accounts_leaves_ids_bare_when_moodle_refuses_the_lookup(moodle):
+    moodle.on(LOOKUP, body("wsfunction_not_in_service"))
+    assert diff_accounts(make_client(), parse_users([{"id": 7}]), {7}) == {}
+
+
+def test_diff_accounts_sends_nothing_when_everyone_is_named(moodle):
+    people = parse_users(["ann@example.org"])
+    people[0].userid = 3
+    assert diff_accounts(make_client(), people, {3}) == {3: {"email": "ann@example.org"}}
+    assert moodle.count(LOOKUP) == 0

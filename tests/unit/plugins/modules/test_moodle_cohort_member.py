@@ -80,14 +80,27 @@ def test_guide_token_rerun_reports_no_change(capsys):
 
 
 def test_full_token_sends_nothing_when_everyone_is_a_member(capsys):
+    # The diff names members given by id with one lookup; a user whose e-mail is hidden shows the username.
     answers = {"core_cohort_get_cohorts": [[load_transcript("get_cohorts")["body_parsed"][0]]],
-               "core_cohort_get_cohort_members": [[{"cohortid": 1, "userids": [8, 9]}]]}
+               "core_cohort_get_cohort_members": [[{"cohortid": 1, "userids": [8, 9]}]],
+               "core_user_get_users_by_field": [[{"id": 8, "username": "ada", "email": "ada@example.org"},
+                                                 {"id": 9, "username": "alan"}]]}
     code, sent = run(answers, diff=True, cohort_id=1, users=[{"id": 8}, {"id": 9}])
     result = result_of(capsys)
     assert code == 0 and result["changed"] is False
     assert "core_cohort_add_cohort_members" not in sent
     assert result["cohort"]["name"] == "OneMembership"
-    assert result["diff"]["before"]["members"] == [8, 9] == result["diff"]["after"]["members"]
+    named = ["ada@example.org (id 8)", "alan (id 9)"]
+    assert result["diff"]["before"]["members"] == named == result["diff"]["after"]["members"]
+    assert sent.count("core_user_get_users_by_field") == 1
+
+
+def test_without_diff_mode_the_members_are_not_looked_up(capsys):
+    answers = {"core_cohort_get_cohorts": [[load_transcript("get_cohorts")["body_parsed"][0]]],
+               "core_cohort_get_cohort_members": [[{"cohortid": 1, "userids": [8, 9]}]]}
+    code, sent = run(answers, cohort_id=1, users=[{"id": 8}, {"id": 9}])
+    result = result_of(capsys)
+    assert code == 0 and "diff" not in result and "core_user_get_users_by_field" not in sent
 
 
 def test_check_mode_without_the_read_function_warns_and_reports_unknown(capsys):
