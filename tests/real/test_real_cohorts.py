@@ -229,3 +229,15 @@ def test_check_mode_predicts_no_change_for_a_person_already_a_member(real_site, 
     result, _run = members(site, site.cohort_id, token="TOKEN_FULL", check=True, users=[{"id": uid}])
 
     assert result["changed"] is False and statuses(result) == ["member"]
+
+
+def test_a_hundred_and_fifty_people_join_in_one_task_under_a_small_max_input_vars(real_site):
+    site = real_site
+    people = newcomers(site, *["crowd%03d" % n for n in range(150)])
+
+    result, _run = members(site, site.cohort_id, users=[p[0] for p in people], max_input_vars=120)
+
+    assert result["summary"]["added"] == 150 and not result.get("failed")
+    assert {p[1] for p in people} <= set(site.members(site.cohort_id))
+    again, _run = members(site, site.cohort_id, users=[{"id": p[1]} for p in people], max_input_vars=120)
+    assert again["changed"] is False and again["summary"]["member"] == 150

@@ -69,25 +69,32 @@ def test_an_email_in_capitals_finds_the_existing_learner_and_creates_no_duplicat
     assert len(real_site.find("existing.learner@example.com")) == 1
 
 
-def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_and_never_duplicated(real_site, lab):
+@pytest.mark.parametrize("debug", [False, True], ids=["debug off", "debug on"])
+def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_and_never_duplicated(real_site, lab,
+                                                                                                 setting, debug):
     site = real_site
-    lower = site.email("mixedcase")
-    stored = lower.replace("mixedcase@example.invalid", "MixedCase@Example.Invalid")
-    created(site, [person(site, "mixedcase", email=stored, username=site.prefix + "-mixedstored")])
+    name = "mixedcase%d" % debug
+    lower = site.email(name)
+    stored = lower.replace(name + "@example.invalid", "MixedCase%d@Example.Invalid" % debug)
+    if debug:
+        setting("debug", "32767")
+    created(site, [person(site, name, email=stored, username=site.prefix + "-mixedstored%d" % debug)])
     assert site.one(lower)["email"] == stored  # Moodle keeps the letter case it was given
 
-    guide, _run = site.task("moodle_user", {}, people=[person(site, "mixedcase")])
-    full, _run = site.task("moodle_user", {}, people=[person(site, "mixedcase")], token="TOKEN_FULL")
+    guide, _run = site.task("moodle_user", {}, people=[person(site, name)])
+    full, _run = site.task("moodle_user", {}, people=[person(site, name)], token="TOKEN_FULL")
 
     if lab.db == "pgsql":
         # An exact, case-sensitive lookup misses the account; Moodle refuses the create (the e-mail is taken,
         # compared case-insensitively), and only core_user_get_users could find the account.
         assert statuses(guide) == ["failed"]
         assert "core_user_get_users" in guide["results"][0]["msg"]
+        if debug:   # Moodle's debuginfo says the e-mail is taken: the module says so for sure
+            assert "an account with this e-mail in another letter case exists" in guide["results"][0]["msg"]
     else:
         assert statuses(guide) == ["exists"]
     assert statuses(full) == ["exists"]
-    assert full["results"][0]["username"] == site.prefix + "-mixedstored"
+    assert full["results"][0]["username"] == site.prefix + "-mixedstored%d" % debug
     assert len(site.find(lower)) == 1
 
 
@@ -280,3 +287,62 @@ def test_a_small_max_input_vars_batches_every_person_and_loses_nobody(real_site)
     assert all(len(a) == 1 for a in site.accounts([p["email"] for p in people]).values())
     again, _run = site.task("moodle_user", {"max_input_vars": 120}, people=people)
     assert again["summary"]["exists"] == 60 and again["changed"] is False
+
+
+def test_with_debugging_on_each_record_moodle_refuses_carries_moodles_own_reason(real_site, setting):
+    site = real_site
+    setting("debug", "32767")
+    taken = person(site, "taken")
+    account = created(site, [taken])[taken["email"]]
+    people = [person(site, "why%d" % n, n) for n in range(5)]
+    people[1]["lang"] = "xx"
+    people[2]["auth"] = "nosuchauth"
+    people[3] = dict(taken, email=taken["email"].replace(site.prefix, site.prefix.upper()))
+
+    result, run = site.task("moodle_user", {}, people=people)
+
+    assert statuses(result) == ["created", "failed", "failed", "exists", "created"], run
+    messages = [r["msg"] for r in result["results"]]
+    # Moodle refuses the language and the authentication while validating the parameters (PARAM_LANG,
+    # PARAM_AUTH), before the function runs, with debuginfo naming the field.
+    assert 'lang => Invalid parameter value detected: Invalid external api parameter: the value is "xx", the ' \
+        'server was expecting "lang" type' in messages[1], messages[1]
+    assert 'auth => Invalid parameter value detected: Invalid external api parameter: the value is "nosuchauth", ' \
+        'the server was expecting "auth" type' in messages[2], messages[2]
+    # In capitals: found by its lowercase spelling, never sent to Moodle to create.
+    assert result["results"][3]["id"] == account["id"] and messages[3] == "", messages[3]
+    assert [len(site.find(p["email"])) for p in people] == [1, 0, 0, 1, 1]
+
+
+def test_an_email_shared_by_two_accounts_is_never_guessed(real_site, setting):
+    site = real_site
+    setting("allowaccountssameemail", "1")
+    shared = person(site, "shared")
+    first = created(site, [shared])[shared["email"]]
+    site.client_for("TOKEN_FULL").call("core_user_create_users", {"users": [{
+        "username": site.prefix + "-shared-twin", "email": shared["email"], "firstname": "Twin", "lastname": "Shared",
+        "password": site.password(), "auth": "manual"}]})
+    assert len(site.find(shared["email"])) == 2
+
+    user = site.module("moodle_user", dict(shared, update=True))
+    member = site.module("moodle_cohort_member", {"cohort_id": site.cohort_id, "users": [shared["email"]]})
+
+    assert user.rc != 0 and user.result["user"]["status"] == "failed", user
+    assert str(first["id"]) in user.result["user"]["msg"]
+    assert member.rc != 0 and [r["status"] for r in member.result["results"]] == ["failed"], member
+    assert not {a["id"] for a in site.find(shared["email"])} & set(site.members(site.cohort_id))
+
+
+def test_the_email_of_a_deleted_account_is_enrolled_again_as_a_new_account(real_site):
+    site = real_site
+    spec = person(site, "returning")
+    old = created(site, [spec])[spec["email"]]
+    gone = site.module("moodle_user", {"email": spec["email"], "state": "absent"}, token="TOKEN_FULL")
+    assert gone.result["user"]["status"] == "deleted", gone
+
+    back = site.module("moodle_user", spec)
+
+    assert back.rc == 0 and back.result["user"]["status"] == "created", back
+    account = site.one(spec["email"])
+    assert account["id"] == back.result["user"]["id"] != old["id"]
+    assert account["username"] == spec["email"]
