@@ -84,8 +84,8 @@ class Lab(object):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
         self.seconds += time.time() - started
         if proc.returncode:
-            raise RuntimeError("%s failed (rc %d): %s" % (" ".join(cmd[1:]), proc.returncode,
-                                                         (proc.stdout + proc.stderr)[-2000:]))
+            output = (proc.stdout + proc.stderr)[-2000:]
+            raise RuntimeError("%s failed (rc %d): %s" % (" ".join(cmd[1:]), proc.returncode, output))
         return proc.stdout
 
     def reset(self):

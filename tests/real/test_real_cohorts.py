@@ -113,8 +113,9 @@ def test_unknown_people_fail_and_the_others_are_added(real_site):
     [(email, uid, _name)] = newcomers(site, "known")
     before = set(site.members(site.cohort_id))
 
-    result, _run = members(site, site.cohort_id, users=[{"id": 999999}, email, site.email("nobody"),
-                                                       {"username": site.email("nobody")}])
+    given = [{"id": 999999}, email, site.email("nobody"), {"username": site.email("nobody")}]
+
+    result, _run = members(site, site.cohort_id, users=given)
 
     assert result["failed"] is True
     assert statuses(result) == ["failed", "added", "failed", "failed"]

@@ -134,8 +134,8 @@ def test_invalid_people_fail_at_the_end_after_the_others_are_enrolled(real_site,
     assert "#4 not-an-address: user failed:" in run.stdout
 
 
-def test_people_with_and_without_a_password_are_created_and_no_password_is_printed_or_reported(real_site, lab,
-                                                                                                tmp_path):
+def test_people_with_and_without_a_password_are_created_and_no_password_is_printed_or_reported(
+        real_site, lab, tmp_path):
     site = real_site   # the lab only: Moodle mails a generated password to the person given none
     given = people(site, 2, "generated")
     del given[1]["password"]

@@ -59,8 +59,8 @@ def passwords(people):
     return dict(("password of %s" % p["email"], p["password"]) for p in people)
 
 
-def test_the_lab_token_of_an_enrolment_at_vvvv_is_in_no_output_log_junit_report_or_diff(real_site, tmp_path,
-                                                                                        traced):
+def test_the_lab_token_of_an_enrolment_at_vvvv_is_in_no_output_log_junit_report_or_diff(
+        real_site, tmp_path, traced):
     site = real_site
     env, texts = traced
     people = people_with_passwords(site, "traced", weak=True)
@@ -124,8 +124,8 @@ def test_verify_with_a_token_missing_functions_at_vvvv_never_prints_it(real_site
     assert_no_secret(texts(run), site.secrets())
 
 
-def test_an_ip_restricted_token_leaked_in_the_app_is_reported_by_path_at_vvvv_never_printed(real_site, setting,
-                                                                                          tmp_path, traced):
+def test_an_ip_restricted_token_leaked_in_the_app_is_reported_by_path_at_vvvv_never_printed(
+        real_site, setting, tmp_path, traced):
     site = real_site
     env, texts = traced
     token = site.token_of("TOKEN_IPRESTRICTED")
@@ -149,8 +149,8 @@ def test_an_ip_restricted_token_leaked_in_the_app_is_reported_by_path_at_vvvv_ne
     assert_no_secret(texts(run), site.secrets())
 
 
-def test_an_enrolment_with_an_unknown_token_stops_at_preflight_creates_nobody_and_prints_nothing(real_site,
-                                                                                               traced):
+def test_an_enrolment_with_an_unknown_token_stops_at_preflight_creates_nobody_and_prints_nothing(
+        real_site, traced):
     site = real_site
     env, texts = traced
     people = people_with_passwords(site, "unknown")

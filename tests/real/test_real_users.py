@@ -56,6 +56,28 @@ def test_two_hundred_people_in_one_task_are_each_created_once_and_a_rerun_change
     assert all(len(found) == 1 for found in site.accounts([p["email"] for p in people]).values())
 
 
+def test_one_person_with_a_mixed_case_email_is_created_with_a_lowercase_username_then_left_alone(real_site):
+    site = real_site
+    email = site.email("ada").replace(site.prefix + "-ada", site.prefix + "-Ada.Lovelace")
+    args = {"email": email, "firstname": "Ada", "lastname": "Lovelace", "password": site.password(),
+            "department": "Maths"}
+
+    first = site.module("moodle_user", args)
+
+    assert first.rc == 0 and first.result["changed"] is True, first
+    account = site.one(email)
+    assert (account["email"], account["username"], account["department"]) == (email, email.lower(), "Maths")
+    assert first.result["user"] == {"email": email, "username": email.lower(), "id": account["id"],
+                                    "status": "created", "msg": ""}
+
+    again = site.module("moodle_user", args)
+
+    assert again.result["changed"] is False and again.result["user"]["status"] == "exists", again
+    assert again.result["user"]["id"] == account["id"]
+    assert "no_log" not in again.output  # no spurious "did not set no_log" warning
+    assert len(site.find(email)) == 1
+
+
 def test_an_email_in_capitals_finds_the_existing_learner_and_creates_no_duplicate(real_site, lab):
     learner = real_site.one("existing.learner@example.com")
 
@@ -70,8 +92,8 @@ def test_an_email_in_capitals_finds_the_existing_learner_and_creates_no_duplicat
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug off", "debug on"])
-def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_and_never_duplicated(real_site, lab,
-                                                                                                 setting, debug):
+def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_and_never_duplicated(
+        real_site, lab, setting, debug):
     site = real_site
     name = "mixedcase%d" % debug
     lower = site.email(name)

@@ -122,8 +122,8 @@ def test_an_unknown_token_fails_token_with_manage_tokens(real_site, lab):
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug off", "debug on"])
-def test_an_expired_token_fails_token_says_create_a_new_one_and_moodle_deletes_it(real_site, setting,
-                                                                                 expired_token, debug):
+def test_an_expired_token_fails_token_says_create_a_new_one_and_moodle_deletes_it(
+        real_site, setting, expired_token, debug):
     if debug:
         setting("debug", DEBUG_ALL)
 
@@ -149,8 +149,8 @@ def test_an_expired_token_fails_token_says_create_a_new_one_and_moodle_deletes_i
     ("TOKEN_NOCAP", False, "Define roles", None),
     ("TOKEN_NOCAP", True, "Define roles", "lacks webservice/rest:use"),
 ])
-def test_a_refused_api_user_fails_service_access_naming_the_admin_page(real_site, setting, token, debug, page,
-                                                                      definite):
+def test_a_refused_api_user_fails_service_access_naming_the_admin_page(
+        real_site, setting, token, debug, page, definite):
     real_site.token_of(token)
     if debug:
         setting("debug", DEBUG_ALL)
