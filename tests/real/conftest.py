@@ -341,8 +341,8 @@ class Settings(object):
         self.lab.config(name, value)
 
     def restore(self):
-        while self.changed:
-            name = self.changed.pop()
+        names, self.changed = list(dict.fromkeys(reversed(self.changed))), []
+        for name in names:
             self.lab.config(name, CONFIGURED[name])
 
 
