@@ -88,14 +88,17 @@ build: $(STAMP)
 	  ANSIBLE_COLLECTIONS_PATH=$(INSTALLED) $(BIN)/ansible-doc dsenroll.moodle.$$m >/dev/null || exit 1; \
 	  echo "ansible-doc dsenroll.moodle.$$m: ok"; done
 
+# DEMO_SITE_ENV=FILE: the same flow against the site of a lab.env (tools/demo.py --site-env) instead of the simulator.
 demo: link build
-	$(BIN)/python tools/demo.py
+	$(BIN)/python tools/demo.py $(if $(DEMO_SITE_ENV),--site-env "$(DEMO_SITE_ENV)")
 
 clean:
 	rm -rf build dist .pytest_cache
 
-# The integration scenarios against a real Moodle (tests/real/README.md): MOODLE_BASE_URL, MOODLE_TOKEN and
-# MOODLE_ONEMEMBERSHIP_COHORT_ID from the environment; every test is skipped, saying why, when they are unset.
+# The integration scenarios against a real Moodle (tests/real/README.md): an outside site when MOODLE_BASE_URL,
+# MOODLE_TOKEN and MOODLE_ONEMEMBERSHIP_COHORT_ID are set, otherwise the lab of `make lab` (MOODLE_LAB_ENV, default
+# build/lab/default/lab.env); every test is skipped, saying why, when there is neither. One worker: tests reset and
+# reconfigure the one site.
 test-real: link
 	$(BIN)/python -m pytest tests/real -rs
 

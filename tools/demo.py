@@ -7,10 +7,15 @@ Starts the simulator on a free loopback port, runs `dsenroll.moodle.verify`, the
 with docs/examples/people.csv, then enrol again to show that nothing changes; prints the checklist, both
 summaries and where to look; stops the simulator (also on failure or Ctrl-C).
 
+`--site-env FILE` (`make demo DEMO_SITE_ENV=FILE`) runs the same flow against the site that FILE names instead
+(MOODLE_BASE_URL, MOODLE_TOKEN and MOODLE_ONEMEMBERSHIP_COHORT_ID lines, as in a lab.env of tools/moodle_lab):
+it creates the sample's people there, so use a disposable site.
+
 Uses the collection installed from the built tarball (build/installed, made by `make build`), so the demo
 proves the artefact users install, not the checkout.
 """
 
+import argparse
 import json
 import os
 import re
@@ -36,10 +41,14 @@ def banner(text):
 class SimulatorProcess(object):
     """The simulator as a child process (python -m moodlesim), stopped by stop() whatever happened."""
 
+    name = "Moodle simulator"
+    cohort_id = COHORT_ID
+
     def __init__(self, log_path):
         self.log_path = log_path
         self.process = None
         self.url = None
+        self.token = token_of_guide_service()
 
     def start(self):
         port_file = os.path.join(tempfile.mkdtemp(prefix="moodlesim-"), "url")
@@ -66,6 +75,16 @@ class SimulatorProcess(object):
         with urllib.request.urlopen(self.url + "/_sim/" + route, timeout=10) as response:
             return json.loads(response.read().decode("utf-8"))
 
+    def requests(self):
+        """HTTP requests the simulator answered so far."""
+        return sum(self.control("counts").values())
+
+    def cohort_line(self):
+        state = self.control("state")
+        cohort = [c for c in state["cohorts"] if str(c["id"]) == self.cohort_id][0]
+        return "The cohort '%s' now has %d members; the site has %d accounts." % (
+            cohort["name"], len(cohort["members"]), len(state["users"]))
+
     def stop(self):
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -76,6 +95,40 @@ class SimulatorProcess(object):
                 self.process.wait()
 
 
+class SiteFromEnvFile(object):
+    """A Moodle site named by an env file (a lab.env): nothing to start or stop, no request counts."""
+
+    name = "Moodle site"
+
+    def __init__(self, path):
+        values = {}
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                key, sep, value = line.strip().partition("=")
+                if sep and not key.startswith("#"):
+                    values[key.strip()] = value.strip()
+        missing = [k for k in ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID")
+                   if not values.get(k)]
+        if missing:
+            sys.exit("%s lacks %s" % (path, ", ".join(missing)))
+        self.url = values["MOODLE_BASE_URL"]
+        self.token = values["MOODLE_TOKEN"]
+        self.cohort_id = values["MOODLE_ONEMEMBERSHIP_COHORT_ID"]
+
+    def start(self):
+        return self
+
+    def stop(self):
+        pass
+
+    def requests(self):
+        return None
+
+    @staticmethod
+    def cohort_line():
+        return "report-2.csv lists each person's account and cohort membership on the site."
+
+
 def token_of_guide_service():
     """The simulator's token for the setup guide's three-function service (user ds-enroll-api)."""
     sys.path.insert(0, os.path.join(REPO, "tests"))
@@ -83,12 +136,12 @@ def token_of_guide_service():
     return TOKENS["TOKEN_OK"]
 
 
-def ansible_env(sim, token):
+def ansible_env(site):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOODLE_")))
     env.update({
-        "MOODLE_BASE_URL": sim.url,
-        "MOODLE_TOKEN": token,
-        "MOODLE_ONEMEMBERSHIP_COHORT_ID": COHORT_ID,
+        "MOODLE_BASE_URL": site.url,
+        "MOODLE_TOKEN": site.token,
+        "MOODLE_ONEMEMBERSHIP_COHORT_ID": site.cohort_id,
         "ANSIBLE_COLLECTIONS_PATH": INSTALLED,
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_LOCALHOST_WARNING": "0",
@@ -133,7 +186,16 @@ def show(title, lines):
         print("    " + line)
 
 
-def main():
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Verify and enrol docs/examples/people.csv, twice, and show it.")
+    parser.add_argument("--site-env", metavar="FILE",
+                        help="a site's env file (MOODLE_BASE_URL, MOODLE_TOKEN, MOODLE_ONEMEMBERSHIP_COHORT_ID), "
+                             "e.g. a lab.env of tools/moodle_lab, instead of starting the simulator")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     if not os.path.isdir(os.path.join(INSTALLED, "ansible_collections", "dsenroll", "moodle")):
         sys.exit("build/installed has no dsenroll.moodle: run `make demo` (it builds and installs the tarball first)")
     if os.path.isdir(OUT):
@@ -143,12 +205,12 @@ def main():
     with open(SAMPLE, encoding="utf-8") as source, open(os.path.join(OUT, "people.csv"), "w", encoding="utf-8-sig",
                                                         newline="\r\n") as target:
         target.write(source.read())
-    sim = SimulatorProcess(os.path.join(OUT, "simulator.log"))
+    site = SiteFromEnvFile(args.site_env) if args.site_env else SimulatorProcess(os.path.join(OUT, "simulator.log"))
     failures = []
     try:
-        sim.start()
-        env = ansible_env(sim, token_of_guide_service())
-        banner("Moodle simulator at %s (the setup guide's 3-function service, cohort %s)" % (sim.url, COHORT_ID))
+        site.start()
+        env = ansible_env(site)
+        banner("%s at %s (the setup guide's 3-function service, cohort %s)" % (site.name, site.url, site.cohort_id))
 
         banner("1. ansible-playbook dsenroll.moodle.verify")
         proc, log = run_playbook("dsenroll.moodle.verify", env, "1-verify.log")
@@ -162,27 +224,25 @@ def main():
         for title, log_name, report in runs:
             banner("%s: ansible-playbook dsenroll.moodle.enrol -e moodle_enrol_users_csv=people.csv "
                    "-e moodle_enrol_report=%s" % (title, report))
-            before = sum(sim.control("counts").values())
+            before = site.requests()
             proc, log = run_playbook("dsenroll.moodle.enrol", env, log_name,
                                      ["-e", "moodle_enrol_users_csv=people.csv", "-e", "moodle_enrol_report=" + report])
-            requests = sum(sim.control("counts").values()) - before
+            after = site.requests()
             show("Summary:", task_message(proc.stdout, "Show the summary"))
-            print("rc=%d  %s  HTTP requests to Moodle: %d  (full output: %s)"
-                  % (proc.returncode, recap(proc.stdout), requests, log))
+            print("rc=%d  %s  %s(full output: %s)"
+                  % (proc.returncode, recap(proc.stdout),
+                     "" if after is None else "HTTP requests to Moodle: %d  " % (after - before), log))
             if proc.returncode:
                 failures.append(title)
         if "changed=0" not in recap(proc.stdout):
             failures.append("the second run changed something")
 
-        state = sim.control("state")
-        cohort = [c for c in state["cohorts"] if str(c["id"]) == COHORT_ID][0]
         banner("Where to look")
         print("  build/demo/people.csv        the sample input (UTF-8 with BOM; accents, apostrophes, commas)")
         print("  build/demo/report-1.csv      per-person results of the first run (no token, no password)")
         print("  build/demo/report-2.csv      ... of the second run: everyone 'exists' and 'member'")
         print("  build/demo/*.log             full ansible-playbook output of each step")
-        print("  The cohort '%s' now has %d members; the site has %d accounts." % (
-            cohort["name"], len(cohort["members"]), len(state["users"])))
+        print("  " + site.cohort_line())
         print("  Against a real Moodle: set MOODLE_BASE_URL, MOODLE_TOKEN and MOODLE_ONEMEMBERSHIP_COHORT_ID, then")
         print("    ansible-playbook dsenroll.moodle.verify")
         print("    ansible-playbook dsenroll.moodle.enrol -e moodle_enrol_users_csv=people.csv --check")
@@ -190,8 +250,9 @@ def main():
     except KeyboardInterrupt:
         failures.append("interrupted")
     finally:
-        sim.stop()
-        print("\nSimulator stopped.")
+        if isinstance(site, SimulatorProcess):
+            site.stop()
+            print("\nSimulator stopped.")
     if failures:
         sys.exit("make demo: FAILED (%s)" % ", ".join(failures))
     print("make demo: OK")

@@ -9,6 +9,7 @@ run: argument parsing, no_log, check mode, diff and the module's JSON result.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -135,6 +136,27 @@ def run_task(module, task_args, extra_vars=None, check=False, diff=False, env=No
             with open(out) as handle:
                 result = json.load(handle)
     return result, run
+
+
+def checklist(run):
+    """``{id: status}`` from the checklist the preflight role prints, and the remediation under each id."""
+    statuses, fixes, current = {}, {}, None
+    for line in run.stdout.splitlines():
+        match = re.match(r'^\s+"(PASS|FAIL|WARN|SKIP)  (\S+)\s+(.*)",?$', line)
+        if match:
+            current = match.group(2)
+            statuses[current] = match.group(1).lower()
+            continue
+        match = re.match(r'^\s+"      fix: (.*)",?$', line)
+        if match and current:
+            fixes[current] = match.group(1)
+    return statuses, fixes
+
+
+def recap(run):
+    """``{"ok": n, "changed": n, "failed": n, ...}`` of the play recap's localhost line."""
+    line = [x for x in run.stdout.splitlines() if x.startswith("localhost") and "ok=" in x][-1]
+    return dict((k, int(v)) for k, v in (part.split("=") for part in line.split()[2:]))
 
 
 def connection(sim, token_name="TOKEN_OK", **extra):

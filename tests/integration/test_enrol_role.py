@@ -10,7 +10,7 @@ import os
 
 from moodlesim import TOKENS
 
-from harness import run_playbook
+from harness import recap, run_playbook
 
 PLAYBOOK = "dsenroll.moodle.enrol"
 COHORT = 1  # OneMembership on the transcript site
@@ -46,12 +46,6 @@ def enrol(sim, extra_vars, token_name="TOKEN_OK", check=False, verbosity=0):
     run = run_playbook(PLAYBOOK, extra_vars=extra_vars, env=env(sim, token_name), check=check, verbosity=verbosity)
     assert TOKENS[token_name] not in run.output
     return run
-
-
-def recap(run):
-    """``{"ok": n, "changed": n, "failed": n, ...}`` of the play recap's localhost line."""
-    line = [x for x in run.stdout.splitlines() if x.startswith("localhost") and "ok=" in x][-1]
-    return dict((k, int(v)) for k, v in (part.split("=") for part in line.split()[2:]))
 
 
 def read_report(path):

@@ -4,7 +4,6 @@
 """The preflight role through ``ansible-playbook dsenroll.moodle.verify``, against the simulator."""
 
 import os
-import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -13,7 +12,7 @@ import pytest
 
 from moodlesim import TOKENS
 
-from harness import run_module, run_playbook
+from harness import checklist, run_module, run_playbook
 
 VERIFY = "dsenroll.moodle.verify"
 
@@ -21,21 +20,6 @@ VERIFY = "dsenroll.moodle.verify"
 def environment(sim, token_name="TOKEN_OK", cohort="1"):
     """What the application's .env would export (setup guide step 9)."""
     return {"MOODLE_BASE_URL": sim.url, "MOODLE_TOKEN": TOKENS[token_name], "MOODLE_ONEMEMBERSHIP_COHORT_ID": cohort}
-
-
-def checklist(run):
-    """``{id: status}`` from the printed table, and the remediation lines under each id."""
-    statuses, fixes, current = {}, {}, None
-    for line in run.stdout.splitlines():
-        match = re.match(r'^\s+"(PASS|FAIL|WARN|SKIP)  (\S+)\s+(.*)",?$', line)
-        if match:
-            current = match.group(2)
-            statuses[current] = match.group(1).lower()
-            continue
-        match = re.match(r'^\s+"      fix: (.*)",?$', line)
-        if match and current:
-            fixes[current] = match.group(1)
-    return statuses, fixes
 
 
 def write(path, text, mode=0o600):

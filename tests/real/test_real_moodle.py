@@ -15,12 +15,7 @@ pytestmark = pytest.mark.usefixtures("real_site")
 
 
 def module(site, name, args, **options):
-    full = dict(site.connection())
-    full.update(args)
-    run = harness.run_module(name, full, env=site.env(), **options)
-    if run.result:
-        site.remember(run.result.get("results"))
-    return run
+    return site.module(name, args, **options)
 
 
 @pytest.fixture(scope="module")
@@ -101,18 +96,15 @@ def test_the_enrol_playbook_enrols_a_csv_then_changes_nothing(real_site, tmp_pat
         writer.writeheader()
         writer.writerows(rows)
     report = tmp_path / "report.json"
-    extra = {"moodle_enrol_users_csv": str(path), "moodle_enrol_report": str(report),
-             "moodle_validate_certs": real_site.validate_certs}
-    if real_site.ca_path:
-        extra["moodle_ca_path"] = real_site.ca_path
+    extra = {"moodle_enrol_users_csv": str(path), "moodle_enrol_report": str(report)}
     playbook = os.path.join(harness.REPO, "playbooks", "enrol.yml")
 
-    first = harness.run_playbook(playbook, extra_vars=extra, env=real_site.env())
+    first = real_site.playbook(playbook, extra_vars=extra)
     with open(report, encoding="utf-8") as handle:
         people_rows = json.load(handle)["people"]
     real_site.remember([{"status": r["user"], "id": r["id"], "email": r["email"]} for r in people_rows])
     real_site.remember([{"status": r["cohort"], "id": r["id"]} for r in people_rows])
-    second = harness.run_playbook(playbook, extra_vars=extra, env=real_site.env())
+    second = real_site.playbook(playbook, extra_vars=extra)
     with open(report, encoding="utf-8") as handle:
         summary = json.load(handle)["summary"]
 
