@@ -70,19 +70,14 @@ class Lab(object):
     def __init__(self, values):
         self.name = values["MOODLE_LAB_NAME"]
         self.tool = values["MOODLE_LAB_TOOL"]
-        self.target = values.get("MOODLE_LAB_TARGET", "")
         self.release = values.get("MOODLE_LAB_RELEASE", "")
         self.db = values.get("MOODLE_LAB_DB", "pgsql")
         self.env_file = values["__file__"]
-        self.resets = 0
-        self.seconds = 0.0
 
     def run(self, command, *args):
         # --name is an option of the tool itself, so it comes before the command.
         cmd = [sys.executable, self.tool, "--name", self.name, command] + list(args)
-        started = time.time()
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
-        self.seconds += time.time() - started
         if proc.returncode:
             output = (proc.stdout + proc.stderr)[-2000:]
             raise RuntimeError("%s failed (rc %d): %s" % (" ".join(cmd[1:]), proc.returncode, output))
@@ -91,7 +86,6 @@ class Lab(object):
     def reset(self):
         started = time.time()
         self.run("reset")
-        self.resets += 1
         LAB_LOG.append("reset in %.1f s" % (time.time() - started))
 
     def config(self, name, value):
@@ -118,10 +112,6 @@ class RealSite(object):
         self.client = self.client_for("TOKEN_OK")
         # Reads back the site's state: the lab's full token (every read function), else the given token.
         self.reader = self.client_for("TOKEN_FULL") if lab else self.client
-
-    @property
-    def mode(self):
-        return "lab" if self.lab else "outside"
 
     def client_for(self, token_name):
         return MoodleClient(self.url, self.token_of(token_name), validate_certs=self.validate_certs,
