@@ -14,24 +14,32 @@ def _parser():
     parser.add_argument("--name", default=os.environ.get("MOODLE_LAB_NAME", "default"),
                         help="lab name (folder build/lab/NAME; env MOODLE_LAB_NAME; default: default)")
     parser.add_argument("--root", default=None, help="folder of the labs (env MOODLE_LAB_ROOT; default: build/lab)")
+    # --name and --root are taken after the command too (`moodle_lab reset --name suite`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--root", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="install (first time) and start the lab; write lab.env")
+
+    def command(name, **kwargs):
+        return commands.add_parser(name, parents=[common], **kwargs)
+
+    up = command("up", help="install (first time) and start the lab; write lab.env")
     up.add_argument("--src", default=os.environ.get("MOODLE_SRC"),
                     help="Moodle release archive or folder (env MOODLE_SRC); needed for the first up only")
     up.add_argument("--db", default=os.environ.get("MOODLE_DB") or None,
                     help="pgsql or mariadb (env MOODLE_DB; default: pgsql, or what an installed lab has)")
     up.add_argument("--port", type=int, default=int(os.environ.get("MOODLE_LAB_PORT") or 0) or None,
                     help="web server port on 127.0.0.1 (env MOODLE_LAB_PORT; default: a free one)")
-    commands.add_parser("down", help="stop every process of the lab (its files stay for the next up)")
-    commands.add_parser("destroy", help="down, then remove the lab's folder")
-    commands.add_parser("reset", help="return the running site to its configured state")
-    commands.add_parser("status", help="what is installed and running (exit 3 when not running)")
-    env = commands.add_parser("env", help="the lab's settings (tokens hidden unless --export)")
+    command("down", help="stop every process of the lab (its files stay for the next up)")
+    command("destroy", help="down, then remove the lab's folder")
+    command("reset", help="return the running site to its configured state")
+    command("status", help="what is installed and running (exit 3 when not running)")
+    env = command("env", help="the lab's settings (tokens hidden unless --export)")
     env.add_argument("--export", action="store_true", help="shell export lines with the tokens, for eval")
-    config = commands.add_parser("config", help="set one Moodle setting (set_config), e.g. enablewebservices 0")
+    config = command("config", help="set one Moodle setting (set_config), e.g. enablewebservices 0")
     config.add_argument("setting")
     config.add_argument("value")
-    rest_use = commands.add_parser("rest-use", help="grant or revoke webservice/rest:use for a user")
+    rest_use = command("rest-use", help="grant or revoke webservice/rest:use for a user")
     rest_use.add_argument("username")
     rest_use.add_argument("action", choices=("grant", "revoke"))
     return parser

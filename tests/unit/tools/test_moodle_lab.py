@@ -190,3 +190,12 @@ def test_commands_on_a_lab_that_is_not_installed_say_to_run_make_lab(tmp_path):
     assert lab.status() == {"name": "never", "installed": False}
     with pytest.raises(LabError, match="not installed: run `make lab`"):
         lab.reset()
+
+
+def test_the_lab_name_may_come_before_or_after_the_command(tmp_path, capsys):
+    from moodle_lab.cli import main
+
+    assert main(["--root", str(tmp_path), "--name", "first", "status"]) == 3
+    assert '"name": "first"' in capsys.readouterr().out
+    assert main(["status", "--name", "second", "--root", str(tmp_path)]) == 3
+    assert '"name": "second"' in capsys.readouterr().out
