@@ -37,21 +37,25 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integration")]
+# build/collections: the checkout linked as ansible_collections.dsenroll.moodle (make link).
+sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integration"), os.path.join(REPO, "build", "collections")]
 
 from moodlesim import Simulator, TOKENS  # noqa: E402  pylint: disable=wrong-import-position
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 from hardening import flow  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (  # noqa: E402  pylint: disable=wrong-import-position
+    ADD_COHORT_MEMBERS,
+    CREATE_USERS,
+    GET_USERS_BY_FIELD,
+)
 
-LOOKUP = "core_user_get_users_by_field"
-CREATE = "core_user_create_users"
-ADD = "core_cohort_add_cohort_members"
 FIXED_FIELDS = 3   # wstoken, wsfunction, moodlewsrestformat
 # Form fields per record in each call (FACTS.md sections 1, 3, 4, 6): one e-mail value; username, firstname,
 # lastname, email, auth, createpassword; members[i][cohorttype][type|value] + [usertype][type|value].
-FIELDS_PER_RECORD = {LOOKUP: 1, CREATE: 6, ADD: 4}
-FIELDS_PER_CALL = {LOOKUP: 1, CREATE: 0, ADD: 0}   # field=email
-EXTRA_CALLS = {LOOKUP: 1, CREATE: 0, ADD: 0}       # the visibility proof (user id 2 looked up first)
+FIELDS_PER_RECORD = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 6, ADD_COHORT_MEMBERS: 4}
+FIELDS_PER_CALL = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 0, ADD_COHORT_MEMBERS: 0}   # field=email
+# The visibility proof: user id 2 looked up first.
+EXTRA_CALLS = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 0, ADD_COHORT_MEMBERS: 0}
 
 
 def people(count, prefix):
@@ -118,7 +122,7 @@ def bound(function, people_count, options):
     """ceil(N/B) (+ the calls every run makes), B = the records one request holds under max_input_vars."""
     per_call = options.max_input_vars - FIXED_FIELDS - FIELDS_PER_CALL[function]
     records = per_call // FIELDS_PER_RECORD[function]
-    if function == CREATE:
+    if function == CREATE_USERS:
         records = min(records, options.batch_size)
     return records, int(math.ceil(people_count / float(records))) + EXTRA_CALLS[function]
 
@@ -127,11 +131,11 @@ def row_text(row, options):
     counts = row["counts"]
     total = sum(counts.values())
     cells = []
-    for function in (LOOKUP, CREATE, ADD):
+    for function in (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS):
         _records, limit = bound(function, row["people"], options)
         mark = "" if row["name"].startswith("naive") or counts.get(function, 0) <= limit else " (over %d)" % limit
         cells.append("%d%s" % (counts.get(function, 0), mark))
-    others = sum(n for f, n in counts.items() if f not in (LOOKUP, CREATE, ADD))
+    others = sum(n for f, n in counts.items() if f not in (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS))
     runs = row.get("runs", [row["seconds"]])
     spread = " (%.1f-%.1f)" % (min(runs), max(runs)) if len(runs) > 1 else ""
     return "| %s | %d | %.1f%s | %s | %d | %d | %.3f | %.1f | %.0f |" % (
@@ -167,12 +171,12 @@ def main():
 
     print("machine: %s, %d CPUs, Python %s, load average %s" % (
         platform.platform(), os.cpu_count(), platform.python_version(), "%.2f %.2f %.2f" % os.getloadavg()))
-    for function in (LOOKUP, CREATE, ADD):
+    for function in (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS):
         records, _limit = bound(function, 1, options)
         print("B(%s) = %d records per request" % (function, records))
     header = ("| run | people | wall s, median (range) | %s | %s | %s | other | requests | per person | per 1,000 "
               "| peak RSS MiB |"
-              % (LOOKUP, CREATE, ADD))
+              % (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS))
     rows = []
     with Simulator(seed="transcript-site", max_input_vars=options.max_input_vars).start() as sim, \
             tempfile.TemporaryDirectory(prefix="dsenroll-bench-") as workdir:

@@ -10,8 +10,8 @@ picks whichever pytest imported first.
 import json
 import os
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
 TRANSCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "transcripts")
 TOKEN = "0123456789abcdef0123456789abcdef"

@@ -19,7 +19,9 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import USER_FIELDS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import status as cohort_status
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as user_status
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import USER_FIELDS
 from ansible_collections.dsenroll.moodle.plugins.plugin_utils import report_text
 
 # The user fields a CSV may carry: the options of moodle_user's ``users`` items (issue 4), but the flag and the
@@ -38,8 +40,9 @@ PROFILE_FIELD_PREFIX = "profile_field_"
 # Passwords are kept verbatim: a space may be part of one.
 UNSTRIPPED_FIELDS = ("password",)
 
-# What a moodle_user result status means for the cohort step (issue 4's status list).
-USER_READY = ("created", "would_create", "exists", "updated", "would_update")
+# The moodle_user statuses after which the person goes on to the cohort step.
+USER_READY = (user_status.CREATED, user_status.WOULD_CREATE, user_status.EXISTS, user_status.UPDATED,
+              user_status.WOULD_UPDATE)
 SUMMARY_KEYS = ("people", "created", "existed", "added", "already_members", "unknown", "failed")
 _UNDECODABLE = re.compile(u"[\ud800-\udfff]")
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
@@ -200,7 +203,7 @@ def enrol_report(people, user_results, member_results):
     member_results, member_failure = _results(member_results, "moodle_cohort_member")
     if user_failure:
         # Every person still ends with a reason, never silently dropped.
-        user_results = [{"email": p.get("email"), "status": "failed", "msg": user_failure} for p in people]
+        user_results = [{"email": p.get("email"), "status": user_status.FAILED, "msg": user_failure} for p in people]
     if len(user_results) != len(people):
         raise AnsibleFilterError("moodle_user returned %d results for %d people" % (len(user_results), len(people)))
     members = iter(member_results)
@@ -232,16 +235,16 @@ def _report_row(position, person, user, member, member_failure):
         row["msg"] = user_msg or "moodle_user status %s" % row["user"]
         return row
     if member is None:
-        row["cohort"] = "failed"
+        row["cohort"] = cohort_status.FAILED
         member_msg = member_failure or "moodle_cohort_member returned no result for this user"
     else:
         row["cohort"] = member.get("status")
         member_msg = member.get("msg") or ""
-    if row["cohort"] == "failed":
+    if row["cohort"] == cohort_status.FAILED:
         row["outcome"] = "failed"
         row["msg"] = member_msg or "moodle_cohort_member status failed"
     else:
-        row["outcome"] = "unknown" if row["cohort"] == "unknown" else "ok"
+        row["outcome"] = "unknown" if row["cohort"] == cohort_status.UNKNOWN else "ok"
         # Information, not a failure: e.g. which fields of an existing user differ from the input.
         row["msg"] = "; ".join(m for m in (user_msg, member_msg) if m)
     return row
@@ -251,15 +254,15 @@ def _summary(rows):
     counts = dict((key, 0) for key in SUMMARY_KEYS)
     counts["people"] = len(rows)
     for row in rows:
-        if row["user"] in ("created", "would_create"):
+        if row["user"] in (user_status.CREATED, user_status.WOULD_CREATE):
             counts["created"] += 1
-        elif row["user"] in ("exists", "updated", "would_update"):
+        elif row["user"] in (user_status.EXISTS, user_status.UPDATED, user_status.WOULD_UPDATE):
             counts["existed"] += 1
-        if row["cohort"] in ("added", "would_add"):
+        if row["cohort"] in (cohort_status.ADDED, cohort_status.WOULD_ADD):
             counts["added"] += 1
-        elif row["cohort"] == "member":
+        elif row["cohort"] == cohort_status.MEMBER:
             counts["already_members"] += 1
-        elif row["cohort"] == "unknown":
+        elif row["cohort"] == cohort_status.UNKNOWN:
             counts["unknown"] += 1
         if row["outcome"] == "failed":
             counts["failed"] += 1

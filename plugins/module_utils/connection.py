@@ -12,12 +12,12 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     MoodleClient,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
 
 def connection_argument_spec():

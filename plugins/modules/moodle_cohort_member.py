@@ -216,15 +216,11 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_report as report
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_membership import (
-    FAILED,
-    apply_plan,
-    plan_membership,
-)
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import parse_users, resolve_people
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import (
-    GET_MEMBERS,
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import report
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.membership import apply_plan, plan_membership
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.status import FAILED
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import parse_users, resolve_people
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve import (
     Cohort,
     read_members,
     resolve_cohort,
@@ -233,7 +229,9 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import MoodleError, function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS
 
 
 def argument_spec():
@@ -291,7 +289,7 @@ def main():
     if members is None and (check_mode or params["state"] == "absent"):
         module.warn("The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
                     "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
-                    % (cohort.label(), "check mode" if check_mode else "state=absent", function_hint(GET_MEMBERS)))
+                    % (cohort.label(), "check mode" if check_mode else "state=absent", function_hint(GET_COHORT_MEMBERS)))
 
     if not check_mode:
         apply_plan(client, cohort, plan)

@@ -135,7 +135,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.local_checks import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.local import (
     ENV_KEYS,
     env_git_check,
     env_keys_check,

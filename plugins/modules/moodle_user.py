@@ -326,17 +326,17 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import MoodleError
-from ansible_collections.dsenroll.moodle.plugins.module_utils import user_report
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import UserCreator
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import report as user_report
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.create import UserCreator
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import (
     fail_undecided,
     finish_check_mode,
     local_outcomes,
     plan,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import USER_FIELDS, UserRecord, validate
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_write import delete_users, update_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import USER_FIELDS, UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.write import delete_users, update_users
 
 
 def user_options():

@@ -196,13 +196,14 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.readiness import GUIDE_FUNCTIONS, assess
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.site import assess
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ENROLMENT_FUNCTIONS
 
 
 def main():
     argument_spec = connection_argument_spec()
     argument_spec.update(
-        required_functions=dict(type="list", elements="str", default=list(GUIDE_FUNCTIONS)),
+        required_functions=dict(type="list", elements="str", default=list(ENROLMENT_FUNCTIONS)),
         cohort_id=dict(type="int"),
         cohort_idnumber=dict(type="str"),
         probe_capabilities=dict(type="bool", default=True),

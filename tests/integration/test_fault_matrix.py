@@ -21,11 +21,9 @@ import pytest
 from moodlesim import TOKENS
 
 from hardening import flow, invariants
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, CREATE_USERS, GET_USERS_BY_FIELD
 
 TOKEN = TOKENS["TOKEN_OK"]
-LOOKUP = "core_user_get_users_by_field"
-CREATE = "core_user_create_users"
-ADD = "core_cohort_add_cohort_members"
 STATUSES = (500, 502, 503, 504)
 COHORT = 1
 
@@ -79,16 +77,16 @@ def test_transient_lookup_failures_of_every_kind_are_retried_and_nobody_is_lost(
     people = flow.people("read", 12)
     # The same lookup fails five times in a row, once with each transient failure, then answers.
     for number, status in enumerate(STATUSES, start=1):
-        moodle_sim.inject_fault("http_status", wsfunction=LOOKUP, on_calls=[number], status=status)
-    moodle_sim.inject_fault("reset_before", wsfunction=LOOKUP, on_calls=[5])
+        moodle_sim.inject_fault("http_status", wsfunction=GET_USERS_BY_FIELD, on_calls=[number], status=status)
+    moodle_sim.inject_fault("reset_before", wsfunction=GET_USERS_BY_FIELD, on_calls=[5])
 
     result = enrol(people, retries={"total": 5, "backoff_factor": 0.01, "max_backoff": 0.05})
 
     assert_everyone_enrolled(moodle_sim, people, result)
-    assert moodle_sim.request_counts()[LOOKUP] >= 6
+    assert moodle_sim.request_counts()[GET_USERS_BY_FIELD] >= 6
 
 
-@pytest.mark.parametrize("wsfunction", [CREATE, ADD])
+@pytest.mark.parametrize("wsfunction", [CREATE_USERS, ADD_COHORT_MEMBERS])
 def test_http_errors_on_writes_are_reported_then_reconciled_by_a_rerun(moodle_sim, enrol, wsfunction):
     people = flow.people("write", 12)
     # Each write request in turn meets another status, so resending after a reconciling read meets the next.
@@ -106,8 +104,8 @@ def test_http_errors_on_writes_are_reported_then_reconciled_by_a_rerun(moodle_si
 
 def test_connection_reset_before_processing_is_resent_after_a_lookup_and_everyone_is_enrolled(moodle_sim, enrol):
     people = flow.people("reset", 12)
-    moodle_sim.inject_fault("reset_before", wsfunction=CREATE, on_calls=[2])
-    moodle_sim.inject_fault("reset_before", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("reset_before", wsfunction=CREATE_USERS, on_calls=[2])
+    moodle_sim.inject_fault("reset_before", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
 
     result = enrol(people)
 
@@ -117,8 +115,8 @@ def test_connection_reset_before_processing_is_resent_after_a_lookup_and_everyon
 
 def test_answers_lost_after_commit_are_reconciled_without_duplicates(moodle_sim, enrol):
     people = flow.people("drop", 12)
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE, on_calls=[1, 3])
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE_USERS, on_calls=[1, 3])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
 
     result = enrol(people)
 
@@ -134,9 +132,9 @@ def test_answers_slower_than_the_timeout_never_create_anyone_twice(moodle_sim, e
     people = flow.people("slow", 12)
     # The lookup is a read: retried. The create still commits after the client gave up on it, while the
     # client reconciles and resends: Moodle's unique username refuses the late duplicate.
-    moodle_sim.inject_fault("latency", wsfunction=LOOKUP, on_calls=[2], latency=2.5)
-    moodle_sim.inject_fault("latency", wsfunction=CREATE, on_calls=[1], latency=2.5)
-    moodle_sim.inject_fault("latency", wsfunction=ADD, on_calls=[1], latency=2.5)
+    moodle_sim.inject_fault("latency", wsfunction=GET_USERS_BY_FIELD, on_calls=[2], latency=2.5)
+    moodle_sim.inject_fault("latency", wsfunction=CREATE_USERS, on_calls=[1], latency=2.5)
+    moodle_sim.inject_fault("latency", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1], latency=2.5)
 
     result = enrol(people, timeout=1)
 
@@ -178,7 +176,7 @@ def test_a_cohort_add_cut_short_by_the_servers_max_input_vars_loses_nobody(moodl
 def test_maintenance_mode_switched_on_mid_run_is_reported_and_a_later_run_finishes(moodle_sim, enrol):
     people = flow.people("maint", 12)
 
-    with on_call(moodle_sim, CREATE, 2, lambda: moodle_sim.settings(maintenance=True)):
+    with on_call(moodle_sim, CREATE_USERS, 2, lambda: moodle_sim.settings(maintenance=True)):
         first = enrol(people)
 
     assert_promise_kept(moodle_sim, people, first)
@@ -196,7 +194,7 @@ def test_a_token_expiring_mid_run_is_reported_and_a_new_token_finishes(moodle_si
         with moodle_sim.site.lock:
             moodle_sim.site.tokens[TOKEN].validuntil = 1
 
-    with on_call(moodle_sim, CREATE, 2, expire):
+    with on_call(moodle_sim, CREATE_USERS, 2, expire):
         first = enrol(people)
 
     assert_promise_kept(moodle_sim, people, first)
@@ -211,7 +209,7 @@ def test_two_enrol_runs_at_once_over_the_same_people_create_each_person_once(moo
     first_people = flow.people("twice", 16)
     second_people = flow.people("twice", 16, start=8)   # 8 people in both runs
     # Slow every create a little so that the two runs' lookups and creates interleave.
-    moodle_sim.inject_fault("latency", wsfunction=CREATE, latency=0.2)
+    moodle_sim.inject_fault("latency", wsfunction=CREATE_USERS, latency=0.2)
     results = {}
 
     def run(name, people):

@@ -8,10 +8,8 @@ import json
 from moodlesim import TOKENS
 
 from harness import connection, run_module, run_task
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, DELETE_COHORT_MEMBERS, GET_COHORT_MEMBERS
 
-ADD = "core_cohort_add_cohort_members"
-GET_MEMBERS = "core_cohort_get_cohort_members"
-DELETE = "core_cohort_delete_cohort_members"
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no cohort
 
 
@@ -62,7 +60,7 @@ def test_add_5000_in_one_task_in_few_requests_and_rerun_changes_nothing(moodle_s
     assert sorted(moodle_sim.cohort_members(2)) == ids
     counts = moodle_sim.request_counts()
     # 4 form fields a member under max_input_vars=1000: 249 a request.
-    assert counts[ADD] == 21 and counts["core_user_get_users_by_field"] <= 6
+    assert counts[ADD_COHORT_MEMBERS] == 21 and counts["core_user_get_users_by_field"] <= 6
 
     moodle_sim.reset_counts()
     again, _run = play(moodle_sim, cohort_id=2, users=emails)
@@ -77,11 +75,11 @@ def test_full_token_reads_members_first_and_sends_only_newcomers(moodle_sim):
     result, _run = play(moodle_sim, "TOKEN_FULL", cohort_id=1, users=emails)
     assert statuses(result) == ["member", "added", "added"]
     assert result["cohort"] == {"id": 1, "idnumber": "onemembership", "name": "OneMembership"}
-    assert moodle_sim.request_counts()[ADD] == 1
+    assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1
 
     moodle_sim.reset_counts()
     again, _run = play(moodle_sim, "TOKEN_FULL", cohort_id=1, users=emails)
-    assert again["changed"] is False and ADD not in moodle_sim.request_counts()
+    assert again["changed"] is False and ADD_COHORT_MEMBERS not in moodle_sim.request_counts()
 
 
 def test_guide_token_needs_only_the_three_functions(moodle_sim):
@@ -107,7 +105,7 @@ def test_unknown_cohort_fails_after_one_request(moodle_sim):
     moodle_sim.reset_counts()
     result, _run = play(moodle_sim, "TOKEN_OK", cohort_id=999999, users=emails)
     assert result["failed"] is True and "cohort id=999999 not exists" in result["msg"]
-    assert moodle_sim.request_counts()[ADD] == 1  # not one per batch
+    assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1  # not one per batch
     assert set(statuses(result)) == {"failed"}
 
     by_idnumber, _run = play(moodle_sim, "TOKEN_FULL", cohort_idnumber="OneMembership", users=emails[:1])
@@ -179,7 +177,7 @@ def test_check_mode_with_the_read_function_is_exact_and_writes_nothing(moodle_si
     assert statuses(result) == ["member", "would_add", "would_add"] and result["changed"] is True
     assert result["diff"]["after"]["members"] == ids + ["future@example.org"]
     assert moodle_sim.cohort_members(1) == [ids[0]]
-    assert ADD not in moodle_sim.request_counts() and DELETE not in moodle_sim.request_counts()
+    assert ADD_COHORT_MEMBERS not in moodle_sim.request_counts() and DELETE_COHORT_MEMBERS not in moodle_sim.request_counts()
     assert "[WARNING]" not in run.output
 
 
@@ -189,7 +187,7 @@ def test_check_mode_without_the_read_function_is_unknown_and_says_what_to_add(mo
     result, run = play(moodle_sim, "TOKEN_OK", check=True, cohort_id=1, users=[LEARNER, "future@example.org"])
     assert statuses(result) == ["unknown", "would_add"] and result["changed"] is True
     assert "core_cohort_get_cohort_members" in run.output
-    assert ADD not in moodle_sim.request_counts()
+    assert ADD_COHORT_MEMBERS not in moodle_sim.request_counts()
     assert moodle_sim.cohort_members(1) == [7]
 
 
@@ -202,16 +200,16 @@ def test_check_mode_predicts_a_member_that_is_already_there_as_no_change(moodle_
 # -- lost answers -------------------------------------------------------------------------------------
 def test_lost_answer_after_commit_is_reconciled_by_reading(moodle_sim):
     emails, ids = add_people(moodle_sim, 3)
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
     result, _run = play(moodle_sim, "TOKEN_FULL", cohort_id=1, users=emails)
     assert statuses(result) == ["added"] * 3 and not result.get("failed")
     assert sorted(moodle_sim.cohort_members(1)) == ids
-    assert moodle_sim.request_counts()[ADD] == 1
+    assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1
 
 
 def test_lost_answer_after_commit_with_the_guide_token_is_re_added_safely(moodle_sim):
     emails, ids = add_people(moodle_sim, 3)
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
     result, _run = play(moodle_sim, "TOKEN_OK", cohort_id=1, users=emails)
     # Re-adding answers "already a member" for all three: maybe added by the lost call, maybe before.
     assert statuses(result) == ["unknown"] * 3 and result["changed"] is True and not result.get("failed")

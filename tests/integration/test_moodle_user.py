@@ -9,9 +9,8 @@ import threading
 from moodlesim import TOKENS
 
 from harness import run_task
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, GET_USERS_BY_FIELD
 
-CREATE = "core_user_create_users"
-LOOKUP = "core_user_get_users_by_field"
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site
 PASSWORD = "Integr4tion#Passw0rd"
 
@@ -74,13 +73,13 @@ def test_create_1000_in_one_task_in_few_requests_then_rerun_changes_nothing(mood
     assert [r["email"] for r in result["results"]] == [p["email"] for p in people]
     counts = moodle_sim.request_counts()
     # batch_size 100 (6 fields a user fits max_input_vars=1000); 1 visibility proof + 2 lookups of 997 values
-    assert counts[CREATE] == 10 and counts[LOOKUP] == 3
+    assert counts[CREATE_USERS] == 10 and counts[GET_USERS_BY_FIELD] == 3
     assert len([u for u in moodle_sim.users() if u["email"].startswith("learner")]) == 1000
 
     moodle_sim.reset_counts()
     again, _run = play(moodle_sim, people=people)
     assert again["changed"] is False and again["summary"]["exists"] == 1000
-    assert CREATE not in moodle_sim.request_counts()
+    assert CREATE_USERS not in moodle_sim.request_counts()
 
 
 def test_mixed_case_email_of_an_existing_user_exists(moodle_sim):
@@ -109,7 +108,7 @@ def test_invalid_records_mixed_into_a_batch_fail_and_the_others_are_created(mood
     assert statuses(result) == ["created", "failed", "failed", "failed", "failed", "created", "failed", "failed",
                                 "created"]
     assert result["msg"].startswith("6 of 9 users failed: not an e-mail: email 'not an e-mail' is not a valid")
-    assert moodle_sim.request_counts()[CREATE] == 1  # the invalid ones were never sent
+    assert moodle_sim.request_counts()[CREATE_USERS] == 1  # the invalid ones were never sent
     assert not accounts(moodle_sim, "dup@example.org")
 
 
@@ -127,17 +126,17 @@ def test_batch_refused_by_moodle_is_split_and_only_the_bad_records_fail(moodle_s
     assert result["results"][7]["msg"].startswith("Moodle refused to create this user: password policy:")
     assert "already belongs to another Moodle account (id 7)" in result["results"][31]["msg"]
     assert len([u for u in moodle_sim.users() if u["email"].startswith("learner")]) == 37
-    assert moodle_sim.request_counts()[CREATE] <= 1 + 3 * 2 * 6  # splitting, never one request per user
+    assert moodle_sim.request_counts()[CREATE_USERS] <= 1 + 3 * 2 * 6  # splitting, never one request per user
 
 
 def test_lost_answer_after_commit_creates_nobody_twice(moodle_sim):
     people = [person(n) for n in range(250)]
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE, on_calls=[2])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE_USERS, on_calls=[2])
     result, _run = play(moodle_sim, people=people)
     assert result["summary"]["created"] == 250 and not result.get("failed")
     for spec in people:
         assert len(accounts(moodle_sim, spec["email"])) == 1
-    assert moodle_sim.request_counts()[CREATE] == 3
+    assert moodle_sim.request_counts()[CREATE_USERS] == 3
 
 
 # -- check mode -----------------------------------------------------------------------------------------
@@ -150,7 +149,7 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run_exactly(moodle_sim)
     moodle_sim.reset_counts()
     check, _run = play(moodle_sim, check=True, diff=True, people=people, update=True)
     assert moodle_sim.users() == before
-    assert CREATE not in moodle_sim.request_counts()
+    assert CREATE_USERS not in moodle_sim.request_counts()
     assert statuses(check) == ["exists", "would_update", "exists", "would_create", "would_create", "would_create",
                                "exists", "failed"]
 
@@ -178,7 +177,7 @@ def test_token_that_cannot_see_users_fails_clearly_and_creates_nobody(moodle_sim
     assert "cannot see other users' e-mail addresses" in result["msg"]
     assert "moodle/site:viewuseridentity" in result["msg"]
     assert statuses(result) == ["failed"] * 3
-    assert CREATE not in moodle_sim.request_counts()
+    assert CREATE_USERS not in moodle_sim.request_counts()
     assert not accounts(moodle_sim, "learner00000@example.org")
 
 

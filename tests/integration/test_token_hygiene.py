@@ -23,11 +23,10 @@ from moodlesim import Simulator, TOKENS
 
 import harness
 from hardening import leaks, tls
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, CREATE_USERS
 
 UNKNOWN_TOKEN = "5f1e0c6a9b7d4e2f8a3c1b0d9e8f7a6b"   # 32 hex, like a real token, unknown to the site
 PASSWORDS = {"password of ann": "Hyg!ene-Pass#1 é", "password of bob": "S3cr3t&Value=2"}
-CREATE = "core_user_create_users"
-ADD = "core_cohort_add_cohort_members"
 
 
 def people_with_passwords(prefix):
@@ -99,8 +98,8 @@ def test_enrol_with_server_errors_keeps_token_and_passwords_out_of_every_output(
     token = TOKENS["TOKEN_FULL"]
     people = people_with_passwords("errors")
     moodle_sim.settings(debug=True)   # debuginfo in every error envelope
-    moodle_sim.inject_fault("http_status", wsfunction=CREATE, on_calls=[1], status=500)
-    moodle_sim.inject_fault("http_status", wsfunction=ADD, times=5, status=502)
+    moodle_sim.inject_fault("http_status", wsfunction=CREATE_USERS, on_calls=[1], status=500)
+    moodle_sim.inject_fault("http_status", wsfunction=ADD_COHORT_MEMBERS, times=5, status=502)
     report = tmp_path / "report.json"
 
     run = harness.run_playbook(os.path.join(harness.REPO, "playbooks", "enrol.yml"), env=env, verbosity=4,
@@ -145,7 +144,7 @@ class _EchoHandler(BaseHTTPRequestHandler):
         fields = dict(parse_qsl(body))
         decoded = "\n".join("%s = %s" % pair for pair in sorted(fields.items()))
         status, ctype = 200, "application/json"
-        if fields.get("wsfunction") != CREATE:
+        if fields.get("wsfunction") != CREATE_USERS:
             payload = json.dumps(ADMIN if fields.get("field") == "id" else [])
         elif self.server.mode == "html500":
             status, ctype = 500, "text/html"

@@ -16,8 +16,8 @@ import pytest
 import responses
 from hypothesis import HealthCheck, Phase, example, given, settings
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import plan
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
 
 from recorded import ENDPOINT, load_transcript, make_client
 from hardening import model, strategies

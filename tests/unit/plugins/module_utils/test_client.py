@@ -9,15 +9,15 @@ import pytest
 import requests
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import errors
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client import errors
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import (
     MASK,
     MoodleClient,
     InputTruncatedError,
     RequestTooLargeError,
     endpoint_url,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
 from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 

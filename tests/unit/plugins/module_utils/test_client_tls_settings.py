@@ -6,8 +6,8 @@
 import pytest
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
 from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import local_checks
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks import local as local_checks
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 ENV = "MOODLE_BASE_URL=https://moodle.example.org\nMOODLE_TOKEN=%s\nMOODLE_ONEMEMBERSHIP_COHORT_ID=1\n" % TOKEN

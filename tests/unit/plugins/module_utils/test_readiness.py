@@ -10,13 +10,14 @@ import pytest
 import requests
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import readiness
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks import site as readiness
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ENROLMENT_FUNCTIONS
 
 from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
-GUIDE = list(readiness.GUIDE_FUNCTIONS)
+GUIDE = list(ENROLMENT_FUNCTIONS)
 ORDER = ["endpoint", "transport", "webservices_rest", "token", "service_access",
          "function:core_user_get_users_by_field", "function:core_user_create_users",
          "function:core_cohort_add_cohort_members", "user_visibility", "capability:moodle/user:create",

@@ -5,14 +5,13 @@
 
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import UserCreator
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import plan
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.create import UserCreator
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS
 
 from recorded import body, make_client
 from user_fake_moodle import FULL_SERVICE, FakeMoodle
-
-CREATE = "core_user_create_users"
 
 
 def planned(client, emails, **extra):
@@ -38,7 +37,7 @@ def test_all_valid_users_are_created_in_one_call_with_their_ids():
     create(client, outcomes)
     assert [o.status for o in outcomes] == ["created"] * 50
     assert [o.id for o in outcomes] == list(range(100, 150))
-    assert moodle.count(CREATE) == 1
+    assert moodle.count(CREATE_USERS) == 1
 
 
 @responses.activate
@@ -48,7 +47,7 @@ def test_batches_respect_batch_size_and_max_input_vars():
     outcomes = planned(client, ["u%d@example.org" % i for i in range(40)])
     create(client, outcomes, batch_size=10)
     assert [o.status for o in outcomes] == ["created"] * 40
-    creates = [pairs for fn, pairs in moodle.calls if fn == CREATE]
+    creates = [pairs for fn, pairs in moodle.calls if fn == CREATE_USERS]
     assert len(creates) == 4 and all(len(pairs) <= 100 for pairs in creates)
 
 
@@ -63,7 +62,7 @@ def test_refused_record_is_isolated_by_splitting_and_the_others_are_created():
     assert outcomes[5].msg.startswith("Moodle refused to create this user: password policy: Passwords must be")
     assert len(moodle.users) == 2 + 15
     # 1 whole batch + 1 lookup again + log2(16) levels of two halves at most, never one request per user
-    assert moodle.count(CREATE) <= 1 + 2 * 4
+    assert moodle.count(CREATE_USERS) <= 1 + 2 * 4
 
 
 @responses.activate
@@ -75,27 +74,27 @@ def test_user_created_meanwhile_by_another_run_exists_without_splitting():
     create(client, outcomes)
     assert [o.status for o in outcomes] == ["created"] * 3 + ["exists"] + ["created"] * 6
     assert outcomes[3].id == 100
-    assert moodle.count(CREATE) == 2
+    assert moodle.count(CREATE_USERS) == 2
     assert len(moodle.by_email("u3@example.org")) == 1
 
 
 @responses.activate
 def test_lost_answer_after_commit_is_reconciled_by_lookup_without_resending():
     moodle = FakeMoodle().install()
-    moodle.drop_after_commit[CREATE] = 1
+    moodle.drop_after_commit[CREATE_USERS] = 1
     client = make_client(max_input_vars=5000)
     outcomes = planned(client, ["a@example.org", "b@example.org"])
     create(client, outcomes)
     assert [o.status for o in outcomes] == ["created", "created"]
     assert [o.id for o in outcomes] == [100, 101]
-    assert moodle.count(CREATE) == 1
+    assert moodle.count(CREATE_USERS) == 1
     assert len(moodle.users) == 4
 
 
 @responses.activate
 def test_lost_answer_without_commit_is_resent_after_the_lookup_proves_nothing_was_created():
     moodle = FakeMoodle().install()
-    moodle.fail_next[CREATE] = []
+    moodle.fail_next[CREATE_USERS] = []
     client = make_client(max_input_vars=5000)
     outcomes = planned(client, ["a@example.org"])
 
@@ -157,21 +156,21 @@ def test_username_taken_by_another_account_is_named():
 @responses.activate
 def test_missing_create_capability_stops_the_creates_and_fails_every_new_user():
     moodle = FakeMoodle().install()
-    moodle.fail_next[CREATE] = [body("create_user_token_nocap_restonly")]
+    moodle.fail_next[CREATE_USERS] = [body("create_user_token_nocap_restonly")]
     client = make_client(max_input_vars=200)
     outcomes = planned(client, ["u%d@example.org" % i for i in range(100)])
     creator = create(client, outcomes)
     assert [o.status for o in outcomes] == ["failed"] * 100
     assert "(Create users)" in outcomes[0].msg
     assert "Define roles" in creator.fatal.remediation
-    assert moodle.count(CREATE) == 1
+    assert moodle.count(CREATE_USERS) == 1
 
 
 def test_password_policy_error_keeps_errorcode_and_rules_apart():
     """errors.py once swapped them (message "passwordpolicy"); users' failure reasons need the rules."""
-    from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import error_from_envelope
+    from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import error_from_envelope
     from recorded import load_transcript
-    err = error_from_envelope(load_transcript("create_password_policy_violation")["body_parsed"], CREATE)
+    err = error_from_envelope(load_transcript("create_password_policy_violation")["body_parsed"], CREATE_USERS)
     assert err.errorcode == "passwordpolicy"
     assert err.message.startswith("password policy: Passwords must be at least 8 characters long.")
 
@@ -185,4 +184,4 @@ def test_user_too_large_for_max_input_vars_fails_with_what_to_raise_and_nothing_
     assert outcomes[0].status == "failed"
     assert "max_input_vars=8" in outcomes[0].msg
     assert "Raise max_input_vars" in creator.fatal.remediation
-    assert moodle.count(CREATE) == 0
+    assert moodle.count(CREATE_USERS) == 0

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import pytest
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import lookup as user_lookup
 from recorded import ENDPOINT, load_transcript, make_client
 
 

@@ -6,9 +6,9 @@
 import pytest
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import UsersNotVisibleError
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import finish_check_mode, plan
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import UsersNotVisibleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import finish_check_mode, plan
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
 
 from recorded import make_client
 from user_fake_moodle import FULL_SERVICE, FakeMoodle

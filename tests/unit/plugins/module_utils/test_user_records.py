@@ -5,8 +5,8 @@
 
 import pytest
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.form import flatten
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.form import flatten
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import (
     UserRecord,
     create_problem,
     derive_username,

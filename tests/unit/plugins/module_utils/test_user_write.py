@@ -7,15 +7,13 @@ import json
 
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import plan
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_write import delete_users, update_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.write import delete_users, update_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import DELETE_USERS, UPDATE_USERS
 
 from recorded import body, make_client
 from user_fake_moodle import FULL_SERVICE, GUIDE_SERVICE, FakeMoodle
-
-UPDATE = "core_user_update_users"
-DELETE = "core_user_delete_users"
 
 
 def planned(client, specs, state="present", update=False):
@@ -32,7 +30,7 @@ def test_update_sends_only_changed_fields_and_marks_users_updated():
                                 {"email": "b@example.org", "department": "Sales"}], update=True)
     update_users(client, outcomes)
     assert [o.status for o in outcomes] == ["updated", "exists"]
-    sent = [dict(pairs) for fn, pairs in moodle.calls if fn == UPDATE]
+    sent = [dict(pairs) for fn, pairs in moodle.calls if fn == UPDATE_USERS]
     assert len(sent) == 1
     assert {k: v for k, v in sent[0].items() if k.startswith("users")} == {
         "users[0][id]": "7", "users[0][department]": "Ops"}
@@ -45,7 +43,7 @@ def test_update_warning_fails_only_its_user():
     moodle.add_user("b@example.org", "b")
     warning = json.loads(body("m2_update_users_duplicate_email"))
     warning["warnings"][0]["itemid"] = 100
-    moodle.fail_next[UPDATE] = [json.dumps(warning)]
+    moodle.fail_next[UPDATE_USERS] = [json.dumps(warning)]
     client = make_client()
     outcomes = planned(client, [{"email": "existing.learner@example.com", "department": "Ops"},
                                 {"email": "b@example.org", "department": "Ops"}], update=True)
@@ -81,9 +79,9 @@ def test_delete_of_admin_is_isolated_and_the_others_are_deleted():
 @responses.activate
 def test_delete_whose_answer_was_lost_is_confirmed_by_lookup():
     moodle = FakeMoodle(functions=FULL_SERVICE).install()
-    moodle.drop_after_commit[DELETE] = 1
+    moodle.drop_after_commit[DELETE_USERS] = 1
     client = make_client()
     outcomes = planned(client, [{"email": "existing.learner@example.com"}], state="absent")
     delete_users(client, outcomes)
     assert outcomes[0].status == "deleted"
-    assert moodle.count(DELETE) == 1 and 7 not in moodle.users
+    assert moodle.count(DELETE_USERS) == 1 and 7 not in moodle.users

@@ -12,28 +12,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     AccessDeniedError,
     MissingCapabilityError,
     MoodleError,
     NotFoundError,
     UnknownFunctionError,
-    function_hint,
 )
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import COHORTS, function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS, GET_COHORTS, SEARCH_COHORTS
 
-GET_COHORTS = "core_cohort_get_cohorts"
-SEARCH_COHORTS = "core_cohort_search_cohorts"
-GET_MEMBERS = "core_cohort_get_cohort_members"
-ADD_MEMBERS = "core_cohort_add_cohort_members"
-DELETE_MEMBERS = "core_cohort_delete_cohort_members"
 # core_cohort_search_cohorts pages by page number (limitfrom) of limitnum cohorts.
 SEARCH_PAGE = 100
-COHORTS_ADMIN = "Site administration > Users > Accounts > Cohorts"
 
 
 class CohortNotFoundError(MoodleError):
     remediation = ("Check cohort_id / cohort_idnumber at %s. The idnumber is the cohort's 'Cohort ID' field, "
-                   "matched exactly, letter case included." % COHORTS_ADMIN)
+                   "matched exactly, letter case included." % COHORTS)
 
 
 class FunctionRequiredError(MoodleError):
@@ -144,12 +139,12 @@ def read_members(client, cohort):
     if cohort.id is None:
         return None
     try:
-        result = client.call(GET_MEMBERS, {"cohortids": [cohort.id]}) or []
+        result = client.call(GET_COHORT_MEMBERS, {"cohortids": [cohort.id]}) or []
     except MoodleError as err:
         if _unreadable(err):
             return None
         if isinstance(err, NotFoundError):
-            raise CohortNotFoundError("no cohort with id %d" % cohort.id, GET_MEMBERS)
+            raise CohortNotFoundError("no cohort with id %d" % cohort.id, GET_COHORT_MEMBERS)
         raise
     for entry in result:
         if entry.get("cohortid") == cohort.id:

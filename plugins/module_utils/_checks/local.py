@@ -16,7 +16,8 @@ __metaclass__ = type
 import os
 import stat
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.readiness import FAIL, PASS, SKIP, WARN, TOKENS, check
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.result import FAIL, PASS, SKIP, WARN, check
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import TOKENS
 
 ENV_KEYS = ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID")
 # Shorter strings would match unrelated text; Moodle tokens are 32 hex characters (FACTS.md section 8).

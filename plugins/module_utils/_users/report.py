@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import CHANGED, STATUSES
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
 
 # How many failed users the final message names before "and N more".
 NAMED_FAILURES = 3
@@ -23,7 +23,7 @@ def results(outcomes):
 
 
 def summary(outcomes):
-    counts = dict((status, 0) for status in STATUSES)
+    counts = dict((status, 0) for status in st.STATUSES)
     for outcome in outcomes:
         counts[outcome.status] += 1
     return counts
@@ -31,7 +31,7 @@ def summary(outcomes):
 
 def changed(outcomes):
     """True exactly when some user was (or in check mode would be) created, updated or deleted."""
-    return any(o.status in CHANGED for o in outcomes)
+    return any(o.status in st.CHANGED for o in outcomes)
 
 
 def _key(outcome):
@@ -43,16 +43,16 @@ def diff(outcomes):
     before, after, kept_before, kept_after = {}, {}, {}, {}
     for outcome in outcomes:
         status = outcome.status
-        if status in ("created", "would_create"):
+        if status in (st.CREATED, st.WOULD_CREATE):
             shown = outcome.record.public()
             shown["id"] = outcome.id
             after[_key(outcome)] = shown
-        elif status in ("updated", "would_update"):
+        elif status in (st.UPDATED, st.WOULD_UPDATE):
             before[_key(outcome)] = dict((k, v[0]) for k, v in outcome.diffs.items())
             after[_key(outcome)] = dict((k, v[1]) for k, v in outcome.diffs.items())
-        elif status in ("deleted", "would_delete") and outcome.user:
+        elif status in (st.DELETED, st.WOULD_DELETE) and outcome.user:
             before[_key(outcome)] = dict((k, outcome.user.get(k)) for k in DELETED_SHOWN if k in outcome.user)
-        elif status == "exists" and outcome.diffs:
+        elif status == st.EXISTS and outcome.diffs:
             kept_before[_key(outcome)] = dict((k, v[0]) for k, v in outcome.diffs.items())
             kept_after[_key(outcome)] = dict((k, v[1]) for k, v in outcome.diffs.items())
     diffs = [{"before_header": "Moodle users", "after_header": "Moodle users", "before": before, "after": after}]
@@ -64,7 +64,7 @@ def diff(outcomes):
 
 def failure_message(outcomes):
     """``None`` when nobody failed; else a count and the first few failed users with their reasons."""
-    failed = [o for o in outcomes if o.status == "failed"]
+    failed = [o for o in outcomes if o.status == st.FAILED]
     if not failed:
         return None
     named = "; ".join("%s: %s" % (o.record.label, o.msg) for o in failed[:NAMED_FAILURES])

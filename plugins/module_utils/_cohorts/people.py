@@ -13,8 +13,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import lookup as user_lookup
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     AccessDeniedError,
     InvalidParameterError,
 )

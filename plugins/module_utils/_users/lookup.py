@@ -12,10 +12,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_USERS_BY_FIELD, SEARCH_USERS
 
-LOOKUP = "core_user_get_users_by_field"
-SEARCH = "core_user_get_users"
 # Every Moodle site has the admin account as user 2 (created at install; still found by id if deleted).
 KNOWN_USER_ID = 2
 # What Moodle's PARAM_USERNAME removes (lookups) and what a derived username replaces (creates).
@@ -77,7 +76,7 @@ def get_users_by_field(client, field, values):
             unique.append(value)
     if not unique:
         return []
-    users = client.call_batched(LOOKUP, "values", unique, params={"field": field})
+    users = client.call_batched(GET_USERS_BY_FIELD, "values", unique, params={"field": field})
     by_id = {}
     for user in users:
         by_id.setdefault(user["id"], user)
@@ -120,7 +119,7 @@ def search_email_case_insensitive(client, email):
     service lacks core_user_get_users; callers treat that as "cannot confirm".
     """
     pattern = email.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    result = client.call(SEARCH, {"criteria": [{"key": "email", "value": pattern}]}) or {}
+    result = client.call(SEARCH_USERS, {"criteria": [{"key": "email", "value": pattern}]}) or {}
     key = normalize_email(email)
     return [u for u in result.get("users", []) if normalize_email(u.get("email") or "") == key]
 
@@ -131,12 +130,12 @@ def prove_email_visibility(client):
     FACTS.md section 9 (b): a token that cannot see other users gets [] for the admin account by id,
     and would get [] for every e-mail lookup too, which a naive client reads as "not found".
     """
-    users = client.call(LOOKUP, {"field": "id", "values": [KNOWN_USER_ID]}) or []
+    users = client.call(GET_USERS_BY_FIELD, {"field": "id", "values": [KNOWN_USER_ID]}) or []
     if not users or not users[0].get("email"):
         raise UsersNotVisibleError(
             "the token cannot see other users' e-mail addresses (a lookup of user id %d returned %s), so a lookup "
             "that finds nobody proves nothing (Moodle filters out the users it hides)"
-            % (KNOWN_USER_ID, "nothing" if not users else "no e-mail"), LOOKUP)
+            % (KNOWN_USER_ID, "nothing" if not users else "no e-mail"), GET_USERS_BY_FIELD)
     return users[0]
 
 
@@ -151,5 +150,5 @@ def email_lookup_is_case_sensitive(client, known_user):
     other = email.swapcase()
     if other == email:
         return True
-    users = client.call(LOOKUP, {"field": "email", "values": [other]}) or []
+    users = client.call(GET_USERS_BY_FIELD, {"field": "email", "values": [other]}) or []
     return not any(u.get("id") == known_user.get("id") for u in users)

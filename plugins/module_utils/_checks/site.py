@@ -19,22 +19,19 @@ try:
 except ImportError:  # pragma: no cover - Python 2 controller targets are out of scope
     from urlparse import urlsplit  # type: ignore
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import errors
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import ADD_MEMBERS, GET_COHORTS
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import WS_ADMIN, function_hint
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
-    LOOKUP,
-    UsersNotVisibleError,
-    prove_email_visibility,
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.result import FAIL, PASS, SKIP, WARN, check, sentence
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client import errors
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import ROLES, SERVICE, TOKENS, WS_ADMIN, function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    ADD_COHORT_MEMBERS,
+    CREATE_USERS,
+    ENROLMENT_FUNCTIONS,
+    GET_COHORTS,
+    GET_USERS_BY_FIELD,
+    SITE_INFO,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import CREATE
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import UsersNotVisibleError, prove_email_visibility
 
-PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
-
-SITE_INFO = "core_webservice_get_site_info"
-CREATE_USERS = CREATE
-# The setup guide's step 5: what the enrolment modules need.
-GUIDE_FUNCTIONS = (LOOKUP, CREATE_USERS, ADD_MEMBERS)
 # A parameter no web service function declares: Moodle's server validates the parameters against the
 # function's description *after* the access checks and *before* it runs the function, and refuses
 # unknown keys ("Unexpected keys", FACTS.md section 1). So a call carrying it proves access and can
@@ -42,9 +39,6 @@ GUIDE_FUNCTIONS = (LOOKUP, CREATE_USERS, ADD_MEMBERS)
 PROBE_KEY = "dsenroll_preflight_probe"
 CAPABILITY_CREATE = "moodle/user:create"
 
-SERVICE = "External services > <the token's service>"
-ROLES = "Site administration > Users > Permissions > Define roles"
-TOKENS = "%s > Manage tokens" % WS_ADMIN
 FIX_REST_USE = (
     "give the API user the capability webservice/rest:use, which no role has by default (not even Manager) and "
     "the setup guide forgets: %s > Add a new role with webservice/rest:use allowed, then Site administration > "
@@ -63,14 +57,6 @@ FIX_EXPIRED = (
     "(Valid until empty or later) and put it in MOODLE_TOKEN" % TOKENS)
 
 _DEBUG_IP = re.compile(r"IP:\s*([^\s]+)")
-
-
-def check(check_id, status, summary, remediation=""):
-    return {"id": check_id, "status": status, "summary": summary, "remediation": remediation}
-
-
-def sentence(text):
-    return text[0].upper() + text[1:] + "."
 
 
 class Answer(object):
@@ -129,7 +115,7 @@ class Session(object):
     def visibility(self):
         # FACTS.md section 9 (b): look up user id 2 (the admin, present on every site); a token that cannot
         # see other users gets [] and would get [] for every e-mail lookup too. A read: nothing to undo.
-        return self._once(LOOKUP, lambda: prove_email_visibility(self.client))
+        return self._once(GET_USERS_BY_FIELD, lambda: prove_email_visibility(self.client))
 
     def create_probe(self):
         # FACTS.md section 9 (a), seen on 4.4: core_user_create_users checks moodle/user:create before
@@ -145,7 +131,7 @@ class Session(object):
 
     def function_probe(self, wsfunction):
         """The cheapest call that proves whether ``wsfunction`` is callable with this token."""
-        if wsfunction == LOOKUP:
+        if wsfunction == GET_USERS_BY_FIELD:
             return self.visibility()
         if wsfunction == CREATE_USERS and self.probe_capabilities:
             return self.create_probe()
@@ -159,7 +145,7 @@ class Session(object):
         # messages are built in code, not translated, so they are a stable marker.
         member = {"cohorttype": {"type": cohort_type, "value": value}, "usertype": {"type": "id", "value": 0}}
         return self._once(("cohort", cohort_type, str(value)),
-                          lambda: self.client.call(ADD_MEMBERS, {"members": [member]}))
+                          lambda: self.client.call(ADD_COHORT_MEMBERS, {"members": [member]}))
 
     def get_cohorts(self, cohortids):
         params = {"cohortids": list(cohortids)} if cohortids else {}
@@ -173,7 +159,7 @@ class Session(object):
 class Assessment(object):
     """Runs the checks in order; each stage may stop the ones after it (they are then skipped)."""
 
-    def __init__(self, client, required_functions=GUIDE_FUNCTIONS, cohort_id=None, cohort_idnumber=None,
+    def __init__(self, client, required_functions=ENROLMENT_FUNCTIONS, cohort_id=None, cohort_idnumber=None,
                  probe_capabilities=True, validate_certs=True, ca_path=None):
         self.session = Session(client, probe_capabilities)
         self.url = client.url
@@ -371,10 +357,10 @@ class Assessment(object):
 
     # -- what the token's user may see and do --------------------------------------------------
     def visibility_check(self):
-        if LOOKUP not in self.required:
-            return SKIP, "not checked: %s is not required" % LOOKUP
-        if not self.callable_now(LOOKUP):
-            return SKIP, "not checked: the token cannot call %s" % LOOKUP
+        if GET_USERS_BY_FIELD not in self.required:
+            return SKIP, "not checked: %s is not required" % GET_USERS_BY_FIELD
+        if not self.callable_now(GET_USERS_BY_FIELD):
+            return SKIP, "not checked: the token cannot call %s" % GET_USERS_BY_FIELD
         answer = self.session.visibility()
         if isinstance(answer.error, UsersNotVisibleError):
             return (FAIL, "the token cannot see other users' e-mail addresses: e-mail lookups would find nobody "
@@ -424,8 +410,8 @@ class Assessment(object):
                 return missing
         if not self.session.probe_capabilities:
             return SKIP, "not checked: no readable cohort function and probe_capabilities is false"
-        if ADD_MEMBERS not in self.required or not self.callable_now(ADD_MEMBERS):
-            return SKIP, "not checked: the token can neither read cohorts nor call %s" % ADD_MEMBERS
+        if ADD_COHORT_MEMBERS not in self.required or not self.callable_now(ADD_COHORT_MEMBERS):
+            return SKIP, "not checked: the token can neither read cohorts nor call %s" % ADD_COHORT_MEMBERS
         answer = self.session.cohort_probe(kind, value)
         warnings = (answer.result or {}).get("warnings") if answer.error is None else None
         messages = [str(w.get("message", "")) for w in warnings or [] if str(w.get("warningcode")) == "2"]
@@ -460,7 +446,7 @@ class Assessment(object):
 _BLOCKING = ("endpoint", "webservices_rest", "token", "service_access")
 
 
-def assess(client, required_functions=GUIDE_FUNCTIONS, cohort_id=None, cohort_idnumber=None,
+def assess(client, required_functions=ENROLMENT_FUNCTIONS, cohort_id=None, cohort_idnumber=None,
            probe_capabilities=True, validate_certs=True, ca_path=None):
     """Run every check against the site behind ``client``; return ``{ready, checks, site, functions,
     missing_functions}``. Never raises for Moodle's answers: each becomes a check."""

@@ -13,7 +13,7 @@ warning per member that did not get added, in the order of the members:
 
 Members are always sent by user id, so a message names the member by its id. A warning whose
 message does not parse is placed by its order among the members; when even that cannot say which
-member it is about, the members concerned are reported as ``ambiguous`` for the caller to re-check.
+member it is about, the members concerned are reported as ``UNATTRIBUTED`` for the caller to re-check.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,23 +22,24 @@ __metaclass__ = type
 
 import re
 
-ALREADY_MEMBER = "3"
-NOT_FOUND = "2"
-INVALID = "1"
+# warningcode values.
+CODE_INVALID = "1"
+CODE_NOT_FOUND = "2"
+CODE_ALREADY_MEMBER = "3"
 
 _ALREADY_MEMBER = re.compile(r"^record already exists: cohort\((?:id|idnumber)=.* id=(\d+)\)$", re.S)
 _USER_NOT_FOUND = re.compile(r"^user id=(\d+) not exists$")
 _COHORT_NOT_FOUND = re.compile(r"^cohort (?:id|idnumber)=.* not exists$", re.S)
 _INVALID_CONTEXT = re.compile(r"^Invalid context: ")
 
-# What a member's warning means for it.
-MEMBER = "member"            # it was a member already
+# What the warnings say about one member (the warning's kind).
+WAS_MEMBER = "was_member"    # it was a member already
 USER_NOT_FOUND = "user_not_found"
 COHORT_NOT_FOUND = "cohort_not_found"
 COHORT_INVALID = "cohort_invalid"  # the cohort is in a context that cannot hold cohorts
 INVALID_ITEM = "invalid"
-ADDED = "added"              # no warning: Moodle added it
-AMBIGUOUS = "ambiguous"      # a warning exists somewhere in its stretch, but not provably its own
+NO_WARNING = "no_warning"    # Moodle added it
+UNATTRIBUTED = "unattributed"  # a warning exists somewhere in its stretch, but not provably its own
 
 
 class AddWarning(object):
@@ -60,17 +61,17 @@ def parse_warning(warning):
         return warning
     code = str(warning.get("warningcode", ""))
     message = str(warning.get("message", ""))
-    if code == ALREADY_MEMBER:
+    if code == CODE_ALREADY_MEMBER:
         match = _ALREADY_MEMBER.match(message)
-        return AddWarning(MEMBER, int(match.group(1)) if match else None, code, message)
-    if code == NOT_FOUND:
+        return AddWarning(WAS_MEMBER, int(match.group(1)) if match else None, code, message)
+    if code == CODE_NOT_FOUND:
         match = _USER_NOT_FOUND.match(message)
         if match:
             return AddWarning(USER_NOT_FOUND, int(match.group(1)), code, message)
         if _COHORT_NOT_FOUND.match(message):
             return AddWarning(COHORT_NOT_FOUND, None, code, message)
         return AddWarning(USER_NOT_FOUND, None, code, message)
-    if code == INVALID and _INVALID_CONTEXT.match(message):
+    if code == CODE_INVALID and _INVALID_CONTEXT.match(message):
         return AddWarning(COHORT_INVALID, None, code, message)
     return AddWarning(INVALID_ITEM, None, code, message)
 
@@ -91,7 +92,7 @@ def attribute(userids, raw_warnings):
 
     Warnings naming a user id are pinned to it. The others fill the stretches between pinned members
     in order: a stretch with no such warning was added entirely; one with as many warnings as members
-    pairs them up; any other stretch is ``AMBIGUOUS`` (its warnings are attached for the re-check).
+    pairs them up; any other stretch is ``UNATTRIBUTED`` (its warnings are attached for the re-check).
     """
     warnings = [parse_warning(w) for w in raw_warnings]
     position = dict((uid, i) for i, uid in enumerate(userids))
@@ -103,13 +104,13 @@ def attribute(userids, raw_warnings):
         stretch = userids[last + 1:stop]
         if not loose:
             for uid in stretch:
-                outcome[uid] = (ADDED, None)
+                outcome[uid] = (NO_WARNING, None)
         elif len(loose) == len(stretch):
             for uid, warning in zip(stretch, loose):
                 outcome[uid] = (warning.kind, warning)
         else:
             for uid in stretch:
-                outcome[uid] = (AMBIGUOUS, list(loose))
+                outcome[uid] = (UNATTRIBUTED, list(loose))
 
     for warning in warnings:
         index = position.get(warning.userid) if warning.userid is not None else None

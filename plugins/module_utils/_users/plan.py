@@ -12,8 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import AccessDeniedError
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
     email_lookup_is_case_sensitive,
     find_by_email,
     get_users_by_field,
@@ -22,18 +22,13 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import
     prove_email_visibility,
     search_email_case_insensitive,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import USERS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import (
     create_problem,
     differences,
     mark_duplicates,
 )
-
-STATUSES = ("created", "would_create", "exists", "updated", "would_update", "deleted", "would_delete",
-            "absent", "failed")
-CHANGED = frozenset(("created", "would_create", "updated", "would_update", "deleted", "would_delete"))
-# What a pending action becomes in check mode, and once done.
-WOULD = {"create": "would_create", "update": "would_update", "delete": "would_delete"}
-DONE = {"create": "created", "update": "updated", "delete": "deleted"}
 
 
 class Outcome(object):
@@ -50,7 +45,7 @@ class Outcome(object):
         self.diffs = {}
 
     def fail(self, msg):
-        self.status, self.action, self.msg = "failed", None, msg
+        self.status, self.action, self.msg = st.FAILED, None, msg
 
     def match(self, user):
         self.user = user
@@ -58,7 +53,7 @@ class Outcome(object):
         self.username = user.get("username", self.username)
 
     def done(self):
-        self.status, self.action = DONE[self.action], None
+        self.status, self.action = st.DONE[self.action], None
 
     @property
     def pending(self):
@@ -72,7 +67,7 @@ class Outcome(object):
 def ambiguous_message(users, what):
     ids = ", ".join(str(u.get("id")) for u in sorted(users, key=lambda u: u.get("id")))
     return ("ambiguous: %d Moodle accounts match this %s (ids %s); merge or change them in Moodle "
-            "(Site administration > Users > Browse list of users), the module never guesses" % (len(users), what, ids))
+            "(%s), the module never guesses" % (len(users), what, ids, USERS))
 
 
 def find_matches_by_email(client, emails):
@@ -98,17 +93,17 @@ def plan_record(outcome, accounts, state, update):
         outcome.fail(ambiguous_message(accounts, record.match_by.replace("email", "e-mail")))
     elif accounts and state == "absent":
         outcome.match(accounts[0])
-        outcome.action = "delete"
+        outcome.action = st.DELETE
     elif accounts:
         plan_existing(outcome, accounts[0], update)
     elif state == "absent":
-        outcome.status = "absent"
+        outcome.status = st.ABSENT
     else:
         problem = create_problem(record)
         if problem:
             outcome.fail(problem)
         else:
-            outcome.action = "create"
+            outcome.action = st.CREATE
 
 
 def plan_existing(outcome, user, update):
@@ -116,9 +111,9 @@ def plan_existing(outcome, user, update):
     outcome.match(user)
     outcome.diffs = differences(outcome.record, user)
     if outcome.diffs and update:
-        outcome.action = "update"
+        outcome.action = st.UPDATE
     else:
-        outcome.status = "exists"
+        outcome.status = st.EXISTS
         if outcome.diffs:
             outcome.msg = "differs from the input in %s; left as it is (update is false)" % ", ".join(
                 sorted(outcome.diffs))
@@ -147,7 +142,7 @@ def plan(client, records, state="present", update=False, confirm_case=False):
     matches = find_matches(client, [o.record for o in valid], valid[0].record.match_by)
     for outcome in valid:
         plan_record(outcome, matches.get(outcome.record.match_key, []), state, update)
-    creates = [o for o in outcomes if o.action == "create"]
+    creates = [o for o in outcomes if o.action == st.CREATE]
     # Moodle refuses a username or (unless allowaccountssameemail) an e-mail twice in one create.
     mark_duplicates([o.record for o in creates], lambda r: r.username, "username (given or derived)")
     if valid[0].record.match_by != "email":
@@ -157,7 +152,7 @@ def plan(client, records, state="present", update=False, confirm_case=False):
         if outcome.record.problem:
             outcome.fail(outcome.record.problem)
     if confirm_case and state == "present" and valid[0].record.match_by == "email":
-        confirm_email_case(client, [o for o in outcomes if o.action == "create"], known_user, update)
+        confirm_email_case(client, [o for o in outcomes if o.action == st.CREATE], known_user, update)
     return outcomes
 
 
@@ -186,7 +181,7 @@ def finish_check_mode(outcomes):
     """Check mode stops after the plan: a pending action is reported as what it would be."""
     for outcome in outcomes:
         if outcome.pending:
-            outcome.status, outcome.action = WOULD[outcome.action], None
+            outcome.status, outcome.action = st.WOULD[outcome.action], None
     return outcomes
 
 

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
     USERNAME_REJECTED,
     is_clean_username,
     normalize_email,

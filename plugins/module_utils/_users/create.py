@@ -14,29 +14,29 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     ACCESS_ERRORS,
-    WS_ADMIN,
     AccessDeniedError,
     MissingCapabilityError,
     MoodleAPIError,
     MoodleError,
     OutcomeUnknownError,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
-    SEARCH,
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
     get_users_by_field,
     normalize_email,
     not_deleted,
     search_email_case_insensitive,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import (
     ambiguous_message,
     find_matches_by_email,
     plan_existing,
 )
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import WS_ADMIN
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, SEARCH_USERS
 
-CREATE = "core_user_create_users"
 # Errors about the call, not about a record: every other record would meet them too.
 CALL_ERRORS = ACCESS_ERRORS + (MissingCapabilityError,)
 # A lost answer is reconciled and the remainder resent this many times at most.
@@ -82,7 +82,7 @@ class UserCreator(object):
         self._search_allowed = None
 
     def run(self, outcomes):
-        todo = [o for o in outcomes if o.action == "create"]
+        todo = [o for o in outcomes if o.action == st.CREATE]
         try:
             batches = list(chunks(self.client, todo, self.batch_size, lambda o: o.record.create_payload()))
         except MoodleError as err:  # one user alone does not fit max_input_vars
@@ -93,14 +93,14 @@ class UserCreator(object):
             self._create(chunk, looked_again=False)
         self._explain_refusals()
         for outcome in todo:
-            if outcome.action == "create":
+            if outcome.action == st.CREATE:
                 outcome.fail("not created: %s" % (self.fatal or "no answer from Moodle"))
         return todo
 
     # -- one batch ---------------------------------------------------------------------------
     def _create(self, chunk, looked_again, attempt=0):
         try:
-            created = self.client.call(CREATE, {"users": [o.record.create_payload() for o in chunk]})
+            created = self.client.call(CREATE_USERS, {"users": [o.record.create_payload() for o in chunk]})
         except OutcomeUnknownError as err:
             self._reconcile_lost_answer(chunk, err, attempt)
             return
@@ -180,7 +180,7 @@ class UserCreator(object):
         # It exists after all (another run created it, or it has the e-mail in another letter case).
         outcome.action = None
         plan_existing(outcome, accounts[0], self.update)
-        if how and outcome.status == "exists" and not outcome.msg:
+        if how and outcome.status == st.EXISTS and not outcome.msg:
             outcome.msg = how
 
     # -- records Moodle refused --------------------------------------------------------------
@@ -194,7 +194,7 @@ class UserCreator(object):
                 self.client, "username", [o.record.username for o in refused if o in remaining]))
         except MoodleError as err:
             for outcome, refusal in self.refused:
-                if outcome.action == "create":
+                if outcome.action == st.CREATE:
                     outcome.fail("%s (looking it up again failed: %s)" % (describe(refusal), err))
             return
         for outcome, err in self.refused:
@@ -227,8 +227,8 @@ class UserCreator(object):
         text = describe(err)
         if self._search_allowed is False:
             if EMAIL_TAKEN in (getattr(err, "debuginfo", None) or ""):
-                text += "; an account with this e-mail in another letter case exists, and only %s finds it" % SEARCH
+                text += "; an account with this e-mail in another letter case exists, and only %s finds it" % SEARCH_USERS
             else:
-                text += "; if an account with this e-mail exists in another letter case, only %s can find it" % SEARCH
+                text += "; if an account with this e-mail exists in another letter case, only %s can find it" % SEARCH_USERS
             text += ": add it to the token's service (%s > External services > <service> > Functions)" % WS_ADMIN
         outcome.fail(text)

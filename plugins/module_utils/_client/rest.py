@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - Python 2 controller targets are out of
     from urllib import quote, quote_plus  # type: ignore
     from urlparse import urlsplit  # type: ignore
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     HTTPStatusError,
     MoodleError,
     NotMoodleResponseError,
@@ -38,8 +38,9 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
     WebServicesDisabledError,
     error_from_envelope,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.form import count_fields, flatten
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy, is_read_function
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.form import count_fields, flatten
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import is_read_only
 
 ENDPOINT = "/webservice/rest/server.php"
 USER_AGENT = "dsenroll.moodle/0.1.0"
@@ -194,7 +195,7 @@ class MoodleClient(object):
             raise RequestTooLargeError("the call needs %d form fields, over max_input_vars=%d"
                                        % (len(fields), self.max_input_vars), wsfunction)
         secrets = [value for name, value in fields if name.endswith(SECRET_FIELD_SUFFIXES) and value]
-        read = is_read_function(wsfunction)
+        read = is_read_only(wsfunction)
         attempt = 0
         while True:
             try:

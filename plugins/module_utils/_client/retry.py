@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The retry policy: which failures are retried, how often, how far apart.
 
-Only failures that cannot have changed anything are retried: any failure of a read function,
-and a write that provably never left this host (connection refused). A write whose answer was
-lost is the caller's to reconcile (errors.OutcomeUnknownError).
+Only failures that cannot have changed anything are retried: any failure of a read-only function
+(``_names.functions.READ_ONLY``), and a write that provably never left this host (connection refused).
+A write whose answer was lost is the caller's to reconcile (errors.OutcomeUnknownError).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,16 +14,6 @@ __metaclass__ = type
 
 # HTTP statuses a proxy or an overloaded PHP-FPM returns for a request worth repeating.
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
-
-# Functions that never write: safe to repeat after any failure.
-READ_FUNCTIONS = frozenset((
-    "core_webservice_get_site_info",
-    "core_user_get_users_by_field",
-    "core_user_get_users",
-    "core_cohort_get_cohort_members",
-    "core_cohort_get_cohorts",
-    "core_cohort_search_cohorts",
-))
 
 
 class RetryPolicy(object):
@@ -68,7 +58,3 @@ class RetryPolicy(object):
             except TypeError as exc:
                 raise ValueError("retries: %s" % exc)
         raise ValueError("retries must be an integer or a dictionary, not %r" % (value,))
-
-
-def is_read_function(wsfunction):
-    return wsfunction in READ_FUNCTIONS

@@ -12,28 +12,32 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_warnings as cw
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import KEY_WORDS
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import (
-    ADD_MEMBERS,
-    DELETE_MEMBERS,
-    GET_MEMBERS,
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import add_warnings as cw
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import KEY_WORDS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.status import (
+    ADDED,
+    FAILED,
+    MEMBER,
+    NOT_MEMBER,
+    REMOVED,
+    UNKNOWN,
+    WOULD_ADD,
+    WOULD_REMOVE,
+)
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve import (
     CohortNotFoundError,
     FunctionRequiredError,
     read_members,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     AccessDeniedError,
     MissingCapabilityError,
     MoodleError,
     NotFoundError,
     OutcomeUnknownError,
 )
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, DELETE_COHORT_MEMBERS, GET_COHORT_MEMBERS
 
-ADDED, WOULD_ADD, MEMBER = "added", "would_add", "member"
-REMOVED, WOULD_REMOVE, NOT_MEMBER = "removed", "would_remove", "not_member"
-FAILED, UNKNOWN = "failed", "unknown"
-STATUSES = (ADDED, WOULD_ADD, MEMBER, REMOVED, WOULD_REMOVE, NOT_MEMBER, FAILED, UNKNOWN)
 ASSIGN_CAPABILITY = "moodle/cohort:assign"
 
 
@@ -91,7 +95,7 @@ def plan_membership(people, members, state="present", exclusive=False, max_remov
             _set(person, MEMBER if state == "present" else NOT_MEMBER,
                  "already a member" if state == "present" else "not a member")
         elif check_mode and members is None:
-            _set(person, UNKNOWN, "membership not readable: add %s to the service for an exact answer" % GET_MEMBERS)
+            _set(person, UNKNOWN, "membership not readable: add %s to the service for an exact answer" % GET_COHORT_MEMBERS)
         elif check_mode:
             _set(person, WOULD_ADD if state == "present" else WOULD_REMOVE,
                  "would be added" if state == "present" else "would be removed")
@@ -100,7 +104,7 @@ def plan_membership(people, members, state="present", exclusive=False, max_remov
             (plan.to_add if state == "present" else plan.to_remove).append(person.userid)
     if exclusive:
         if members is None:
-            raise FunctionRequiredError("exclusive needs to read the cohort's members", GET_MEMBERS)
+            raise FunctionRequiredError("exclusive needs to read the cohort's members", GET_COHORT_MEMBERS)
         keep = set(p.userid for p in people if p.userid is not None)
         for person in people:
             keep.update(person.candidates)  # never remove someone an ambiguous e-mail may mean
@@ -128,7 +132,7 @@ def apply_plan(client, cohort, plan):
         if removals:
             if cohort.id is None:
                 raise FunctionRequiredError(
-                    "removing members needs the cohort's id; cohort_idnumber could not be resolved", GET_MEMBERS)
+                    "removing members needs the cohort's id; cohort_idnumber could not be resolved", GET_COHORT_MEMBERS)
             remove_members(client, cohort, removals, plan.members is not None, plan.outcomes)
     except MoodleError as err:
         plan.fatal = err
@@ -162,7 +166,7 @@ def _denied(cohort, err):
 def _add_batch(client, cohort, userids, before, outcomes, retry=False):
     """One add call. ``retry``: this is a re-send after a lost or unattributable answer."""
     try:
-        result = client.call(ADD_MEMBERS, {"members": _member_items(cohort, userids)}) or {}
+        result = client.call(ADD_COHORT_MEMBERS, {"members": _member_items(cohort, userids)}) or {}
     except OutcomeUnknownError as err:
         if retry:
             for uid in userids:
@@ -176,16 +180,16 @@ def _add_batch(client, cohort, userids, before, outcomes, retry=False):
     level = cw.cohort_level(warnings)
     if level is not None:
         # Moodle checks the cohort first: nothing in this call was added; stop before more batches.
-        raise CohortNotFoundError("%s: %s" % (cohort.label(), level.message), ADD_MEMBERS)
+        raise CohortNotFoundError("%s: %s" % (cohort.label(), level.message), ADD_COHORT_MEMBERS)
     unclear = []
     for uid, (kind, warning) in cw.attribute(userids, warnings).items():
-        if kind == cw.ADDED:
+        if kind == cw.NO_WARNING:
             outcomes[uid] = (ADDED, "added to the cohort")
-        elif kind == cw.MEMBER:
+        elif kind == cw.WAS_MEMBER:
             outcomes[uid] = (MEMBER, "already a member")
         elif kind == cw.USER_NOT_FOUND:
             outcomes[uid] = (FAILED, "no Moodle user with id %d (Moodle: %s)" % (uid, warning.message))
-        elif kind == cw.AMBIGUOUS:
+        elif kind == cw.UNATTRIBUTED:
             unclear.append((uid, warning))
         else:
             outcomes[uid] = (FAILED, "Moodle did not add it: %s" % warning.message)
@@ -195,7 +199,7 @@ def _add_batch(client, cohort, userids, before, outcomes, retry=False):
                 outcomes[uid] = (FAILED, "cannot tell which member Moodle's warnings are about: %s"
                                  % "; ".join(w.message for w in warnings))
             return
-        may_be_members = any(w.kind == cw.MEMBER for _uid, ws in unclear for w in ws)
+        may_be_members = any(w.kind == cw.WAS_MEMBER for _uid, ws in unclear for w in ws)
         _recheck(client, cohort, [uid for uid, _w in unclear], before, outcomes, may_be_members=may_be_members)
 
 
@@ -241,7 +245,7 @@ def remove_members(client, cohort, userids, exact, outcomes):
 
 def _remove_batch(client, cohort, userids, exact, outcomes, retry=False):
     try:
-        client.call(DELETE_MEMBERS, {"members": [{"cohortid": cohort.id, "userid": uid} for uid in userids]})
+        client.call(DELETE_COHORT_MEMBERS, {"members": [{"cohortid": cohort.id, "userid": uid} for uid in userids]})
     except OutcomeUnknownError as err:
         if retry:
             for uid in userids:
@@ -253,10 +257,10 @@ def _remove_batch(client, cohort, userids, exact, outcomes, retry=False):
     except MissingCapabilityError as err:
         raise _denied(cohort, err)
     except AccessDeniedError:
-        raise FunctionRequiredError("removing members needs %s" % DELETE_MEMBERS, DELETE_MEMBERS)
+        raise FunctionRequiredError("removing members needs %s" % DELETE_COHORT_MEMBERS, DELETE_COHORT_MEMBERS)
     except NotFoundError as err:
         if getattr(err, "errorcode", None) != "invaliduser":
-            raise CohortNotFoundError("%s: %s" % (cohort.label(), err.message), DELETE_MEMBERS)
+            raise CohortNotFoundError("%s: %s" % (cohort.label(), err.message), DELETE_COHORT_MEMBERS)
         # One unknown user fails the whole call (one transaction): split to find it.
         if len(userids) == 1:
             outcomes[userids[0]] = (NOT_MEMBER, "no Moodle user with id %d, so not a member" % userids[0])
@@ -270,4 +274,4 @@ def _remove_batch(client, cohort, userids, exact, outcomes, retry=False):
             outcomes[uid] = (REMOVED, "removed from the cohort")
         else:
             outcomes[uid] = (UNKNOWN, "not a member now; whether it was one before is unknown without %s"
-                             % GET_MEMBERS)
+                             % GET_COHORT_MEMBERS)

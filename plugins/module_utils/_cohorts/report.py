@@ -7,19 +7,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_membership import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.status import (
     ADDED,
+    CHANGING,
     FAILED,
     MEMBER,
     NOT_MEMBER,
     REMOVED,
     STATUSES,
-    UNKNOWN,
     WOULD_ADD,
     WOULD_REMOVE,
 )
-
-CHANGING = (ADDED, WOULD_ADD, REMOVED, WOULD_REMOVE, UNKNOWN)
 
 
 def results(plan):

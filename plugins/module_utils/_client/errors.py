@@ -15,12 +15,7 @@ __metaclass__ = type
 
 import re
 
-WS_ADMIN = "Site administration > Server > Web services"
-
-
-def function_hint(wsfunction):
-    """Where an admin adds ``wsfunction`` to the token's service."""
-    return "%s > External services > <the token's service> > Functions: add %s" % (WS_ADMIN, wsfunction)
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import TOKENS, USERS, WS_ADMIN
 
 
 class MoodleError(Exception):
@@ -146,7 +141,7 @@ class MoodleAPIError(MoodleError):
 class InvalidTokenError(MoodleAPIError):
     remediation = (
         "The token is unknown to Moodle (mistyped, deleted, or an expired token that Moodle deleted on first use). "
-        "Create a new token at %s > Manage tokens and put it in MOODLE_TOKEN." % WS_ADMIN
+        "Create a new token at %s and put it in MOODLE_TOKEN." % TOKENS
     )
 
 
@@ -157,8 +152,8 @@ class AccessDeniedError(MoodleAPIError):
         "(%s > External services > <service> > Functions); the API user lacks the capability webservice/rest:use "
         "(Site administration > Users > Permissions > Define roles); the API user is not an authorised user of the "
         "service (External services > <service> > Authorised users); the token expired (Moodle then deletes it: "
-        "create a new one at %s > Manage tokens); the token's IP restriction does not match this host."
-        % (WS_ADMIN, WS_ADMIN)
+        "create a new one at %s); the token's IP restriction does not match this host."
+        % (WS_ADMIN, TOKENS)
     )
 
 
@@ -194,7 +189,7 @@ class MaintenanceError(MoodleAPIError):
 class ApiUserRefusedError(MoodleAPIError):
     remediation = (
         "Moodle refuses web service access for the API user's account state (suspended, deleted, unconfirmed, "
-        "password expired or nologin): fix the account at Site administration > Users > Browse list of users."
+        "password expired or nologin): fix the account at %s." % USERS
     )
 
 
