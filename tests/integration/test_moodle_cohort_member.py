@@ -8,7 +8,7 @@ import json
 from moodlesim import TOKENS
 
 from harness import connection, run_module, run_task
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, DELETE_COHORT_MEMBERS, GET_COHORT_MEMBERS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, DELETE_COHORT_MEMBERS
 
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no cohort
 

@@ -232,11 +232,11 @@ def test_leaked_token_is_reported_by_path_and_line(moodle_sim, tmp_path):
     assert token not in run.output
 
 
-def test_env_check_module_returns_leaks_without_the_token(tmp_path):
+def test_app_token_check_returns_leaks_without_the_token(tmp_path):
     token = TOKENS["TOKEN_OK"]
     root, env = app(tmp_path, token)
     write(str(root / "public/index.html"), "<script>var t='%s'</script>\n" % token, 0o644)
-    run = run_module("moodle_env_check", {"env_file": env, "leak_scan_paths": [str(root)]})
+    run = run_module("app_token_check", {"env_file": env, "leak_scan_paths": [str(root)]})
     assert run.rc == 0 and run.result["changed"] is False
     assert run.result["ready"] is False
     assert run.result["leaks"] == [{"path": str(root / "public/index.html"), "lines": [1]}]

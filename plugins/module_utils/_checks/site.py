@@ -88,26 +88,26 @@ class Answer(object):
         return not isinstance(self.error, errors.ACCESS_ERRORS)
 
 
-class Session(object):
-    """The calls of one assessment, each made at most once (the client counts them)."""
+class ProbeAnswers(object):
+    """The answers to the calls and probes of one assessment: each is made at most once, then its answer is kept."""
 
     def __init__(self, client, probe_capabilities=True):
         self.client = client
         self.probe_capabilities = probe_capabilities
-        self.answers = {}
+        self._by_key = {}
         # Errorcodes in call order: an accessexception followed by invalidtoken is an expired token
         # that Moodle deleted on the first call (FACTS.md section 2, row 3).
         self.errorcodes = []
 
     def _once(self, key, call):
-        if key not in self.answers:
+        if key not in self._by_key:
             try:
                 answer = Answer(result=call())
             except errors.MoodleError as exc:
                 answer = Answer(error=exc)
-            self.answers[key] = answer
+            self._by_key[key] = answer
             self.errorcodes.append(answer.errorcode)
-        return self.answers[key]
+        return self._by_key[key]
 
     def site_info(self):
         return self._once(SITE_INFO, lambda: self.client.call(SITE_INFO))
@@ -161,7 +161,7 @@ class Assessment(object):
 
     def __init__(self, client, required_functions=ENROLMENT_FUNCTIONS, cohort_id=None, cohort_idnumber=None,
                  probe_capabilities=True, validate_certs=True, ca_path=None):
-        self.session = Session(client, probe_capabilities)
+        self.answers = ProbeAnswers(client, probe_capabilities)
         self.url = client.url
         self.required = list(dict.fromkeys(required_functions))
         self.cohort = ("id", cohort_id) if cohort_id is not None else (
@@ -194,7 +194,7 @@ class Assessment(object):
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self):
-        first = self.session.site_info()
+        first = self.answers.site_info()
         self.connection_checks(first)
         self.add_or_skip("token", lambda: self.token_check(first))
         self.add_or_skip("service_access", lambda: self.service_access_check(first))
@@ -281,8 +281,8 @@ class Assessment(object):
             # Probe the required functions now: a refused site info says nothing yet, and the second
             # call tells an expired token (now deleted: invalidtoken) from a refused one.
             for name in self.required or [SITE_INFO]:
-                answer = self.session.function_probe(name) if name != SITE_INFO else self.session.key_probe(name)
-                if self.session.saw_expiry():
+                answer = self.answers.function_probe(name) if name != SITE_INFO else self.answers.key_probe(name)
+                if self.answers.saw_expiry():
                     return (FAIL, "the token expired: Moodle refused the first call and deleted the token, so the "
                             "next call was refused as an unknown token", sentence(FIX_EXPIRED))
                 if answer.reached_function:
@@ -303,7 +303,7 @@ class Assessment(object):
                     % self.site.get("username"), "")
         if isinstance(err, errors.ApiUserRefusedError):
             return FAIL, "Moodle refuses the API user: %s" % err.message, err.remediation
-        probes = [(n, self.session.function_probe(n)) for n in self.required]
+        probes = [(n, self.answers.function_probe(n)) for n in self.required]
         for name, answer in probes:
             if answer.reached_function:
                 self.callable.append(name)
@@ -344,7 +344,7 @@ class Assessment(object):
             if name in self.functions:
                 return PASS, "in the token's service", ""
             return FAIL, "not in the token's service", function_hint(name) + "."
-        answer = self.session.function_probe(name)
+        answer = self.answers.function_probe(name)
         if answer.reached_function:
             return PASS, "in the token's service (a probe that cannot write reached it)", ""
         if isinstance(answer.error, errors.UnknownFunctionError):
@@ -361,7 +361,7 @@ class Assessment(object):
             return SKIP, "not checked: %s is not required" % GET_USERS_BY_FIELD
         if not self.callable_now(GET_USERS_BY_FIELD):
             return SKIP, "not checked: the token cannot call %s" % GET_USERS_BY_FIELD
-        answer = self.session.visibility()
+        answer = self.answers.visibility()
         if isinstance(answer.error, UsersNotVisibleError):
             return (FAIL, "the token cannot see other users' e-mail addresses: e-mail lookups would find nobody "
                     "and enrolment would create duplicates", answer.error.remediation)
@@ -376,11 +376,11 @@ class Assessment(object):
     def create_capability_check(self):
         if CREATE_USERS not in self.required:
             return SKIP, "not checked: %s is not required" % CREATE_USERS
-        if not self.session.probe_capabilities:
+        if not self.answers.probe_capabilities:
             return SKIP, "not checked: probe_capabilities is false"
         if not self.callable_now(CREATE_USERS):
             return SKIP, "not checked: the token cannot call %s" % CREATE_USERS
-        answer = self.session.create_probe()
+        answer = self.answers.create_probe()
         if isinstance(answer.error, errors.MissingCapabilityError):
             return (FAIL, "the API user lacks %s: every user creation would fail" % CAPABILITY_CREATE,
                     "%s: allow %s in the API user's role (Manager has it), or assign it a role that has it at "
@@ -401,18 +401,18 @@ class Assessment(object):
                    "Check the cohort at Site administration > Users > Accounts > Cohorts (All cohorts): its id is in "
                    "the edit link (cohort/edit.php?id=N); create it there or fix MOODLE_ONEMEMBERSHIP_COHORT_ID.")
         if self.functions is None or GET_COHORTS in self.functions:
-            answer = self.session.get_cohorts([value] if kind == "id" else [])
+            answer = self.answers.get_cohorts([value] if kind == "id" else [])
             if answer.error is None:
                 for cohort in answer.result or []:
                     if str(cohort.get(kind)) == str(value):
                         return (PASS, "%s exists: \"%s\" (id %s, idnumber %s)"
                                 % (label, cohort.get("name"), cohort.get("id"), cohort.get("idnumber") or "-"), "")
                 return missing
-        if not self.session.probe_capabilities:
+        if not self.answers.probe_capabilities:
             return SKIP, "not checked: no readable cohort function and probe_capabilities is false"
         if ADD_COHORT_MEMBERS not in self.required or not self.callable_now(ADD_COHORT_MEMBERS):
             return SKIP, "not checked: the token can neither read cohorts nor call %s" % ADD_COHORT_MEMBERS
-        answer = self.session.cohort_probe(kind, value)
+        answer = self.answers.cohort_probe(kind, value)
         warnings = (answer.result or {}).get("warnings") if answer.error is None else None
         messages = [str(w.get("message", "")) for w in warnings or [] if str(w.get("warningcode")) == "2"]
         if any(m.startswith("cohort ") for m in messages):

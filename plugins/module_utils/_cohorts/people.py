@@ -41,19 +41,12 @@ class Person(object):
         self.missing = False
         self.error = None
         self.candidates = ()  # ids of the accounts sharing an ambiguous e-mail
-        self.status = None
-        self.msg = ""
 
     def given(self):
         return {self.key: self.value}
 
     def describe(self):
         return "%s %s" % (KEY_WORDS[self.key], self.value)
-
-    def result(self):
-        item = self.given()
-        item.update(id=self.userid, status=self.status, msg=self.msg)
-        return item
 
 
 def parse_users(items):

@@ -22,14 +22,14 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.status im
 
 def results(plan):
     """One result per input user, in input order."""
-    return [person.result() for person in plan.people]
+    return [membership.result() for membership in plan.memberships]
 
 
 def summary(plan):
     """How many of each status; members removed by ``exclusive`` (not in users) are counted too."""
     counts = dict((status, 0) for status in STATUSES)
-    for person in plan.people:
-        counts[person.status] += 1
+    for membership in plan.memberships:
+        counts[membership.status] += 1
     for status in plan.extra_status.values():
         counts[status] += 1
     return counts
@@ -37,7 +37,7 @@ def summary(plan):
 
 def changed(plan):
     """True when something changed, would change, or may have (``unknown``)."""
-    statuses = [p.status for p in plan.people] + list(plan.extra_status.values())
+    statuses = [m.status for m in plan.memberships] + list(plan.extra_status.values())
     return any(status in CHANGING for status in statuses)
 
 
@@ -69,10 +69,11 @@ def diff(plan, cohort, exclusive=False):
     if exclusive and plan.members is not None:
         before, after = set(plan.members), set(plan.members)
     newcomers = []
-    for person in plan.people:
+    for membership in plan.memberships:
+        person = membership.person
         if person.userid is not None:
-            _place(before, after, person.userid, person.status, plan.members)
-        elif person.status == WOULD_ADD:
+            _place(before, after, person.userid, membership.status, plan.members)
+        elif membership.status == WOULD_ADD:
             newcomers.append(person.value)
     for uid, status in plan.extra_status.items():
         _place(before, after, uid, status, plan.members)

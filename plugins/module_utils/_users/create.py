@@ -14,14 +14,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
-    ACCESS_ERRORS,
-    AccessDeniedError,
-    MissingCapabilityError,
-    MoodleAPIError,
-    MoodleError,
-    OutcomeUnknownError,
-)
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError, MoodleError, OutcomeUnknownError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, batches_of
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import WS_ADMIN
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, SEARCH_USERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
     get_users_by_field,
@@ -34,19 +30,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import
     find_matches_by_email,
     plan_existing,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import WS_ADMIN
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, SEARCH_USERS
 
-# Errors about the call, not about a record: every other record would meet them too.
-CALL_ERRORS = ACCESS_ERRORS + (MissingCapabilityError,)
-# A lost answer is reconciled and the remainder resent this many times at most.
-LOST_ANSWER_ATTEMPTS = 3
 EMAIL_TAKEN = "Email address already exists"
-
-
-def is_record_error(err):
-    """An error envelope that one of the batch's users may have caused (split to find out)."""
-    return isinstance(err, MoodleAPIError) and not isinstance(err, CALL_ERRORS)
 
 
 def describe(err):
@@ -61,98 +46,63 @@ def describe(err):
     return text
 
 
-def chunks(client, outcomes, batch_size, payload_of):
-    """Consecutive slices of ``outcomes`` whose payloads fit one call (max_input_vars and batch_size)."""
-    sizes = [len(c) for c in client.batches([payload_of(o) for o in outcomes], max_items=batch_size)]
-    start = 0
-    for size in sizes:
-        yield outcomes[start:start + size]
-        start += size
-
-
-class UserCreator(object):
+class UserCreator(BatchWriter):
     """Creates pending ``create`` outcomes; afterwards each is created, exists or failed."""
+
+    # A lost answer is reconciled and the remainder resent: this many calls at most.
+    lost_answer_attempts = 3
 
     def __init__(self, client, batch_size=100, update=False):
         self.client = client
         self.batch_size = batch_size
         self.update = update
-        self.refused = []       # (outcome, error): single records Moodle refused
+        self.refusals = []      # (outcome, error): single records Moodle refused
         self.fatal = None       # a call-level error that stopped the creates
         self._search_allowed = None
 
     def run(self, outcomes):
         todo = [o for o in outcomes if o.action == st.CREATE]
         try:
-            batches = list(chunks(self.client, todo, self.batch_size, lambda o: o.record.create_payload()))
-        except MoodleError as err:  # one user alone does not fit max_input_vars
-            self.fatal, batches = err, []
-        for chunk in batches:
-            if self.fatal:
-                break
-            self._create(chunk, looked_again=False)
+            for chunk in list(batches_of(self.client, todo, lambda o: o.record.create_payload(), self.batch_size)):
+                self.send(chunk)
+        except MoodleError as err:  # a call-level error, or one user alone does not fit max_input_vars
+            self.fatal = err
         self._explain_refusals()
         for outcome in todo:
             if outcome.action == st.CREATE:
                 outcome.fail("not created: %s" % (self.fatal or "no answer from Moodle"))
         return todo
 
-    # -- one batch ---------------------------------------------------------------------------
-    def _create(self, chunk, looked_again, attempt=0):
-        try:
-            created = self.client.call(CREATE_USERS, {"users": [o.record.create_payload() for o in chunk]})
-        except OutcomeUnknownError as err:
-            self._reconcile_lost_answer(chunk, err, attempt)
-            return
-        except MoodleAPIError as err:
-            if not is_record_error(err):
-                self.fatal = err
-                return
-            self._isolate(chunk, err, looked_again)
-            return
-        except MoodleError as err:  # transport, HTTP status, request too large: nothing was created
-            self.fatal = err
-            return
+    # -- one batch (BatchWriter) ------------------------------------------------------------
+    def write(self, items, attempt):
+        created = self.client.call(CREATE_USERS, {"users": [o.record.create_payload() for o in items]})
         by_username = dict((row.get("username"), row.get("id")) for row in created or [])
-        for outcome in chunk:
+        for outcome in items:
             outcome.id = by_username.get(outcome.record.username)
             if outcome.id is None:
                 outcome.fail("Moodle's answer did not list this user; look it up in Moodle before rerunning")
             else:
                 outcome.done()
 
-    def _isolate(self, chunk, err, looked_again):
-        if len(chunk) == 1:
-            self.refused.append((chunk[0], err))
-            return
-        if not looked_again:
-            # Another run may have created some of these since the plan (FACTS.md section 9): one lookup
-            # takes them out, which saves splitting around each of them.
-            remaining = self._drop_existing(chunk)
-            if len(remaining) < len(chunk):
-                if remaining:
-                    self._create(remaining, looked_again=True)
-                return
-        half = len(chunk) // 2
-        for part in (chunk[:half], chunk[half:]):
-            if self.fatal:
-                return
-            self._create(part, looked_again=True)
+    def refused(self, item, err):
+        self.refusals.append((item, err))
 
-    def _reconcile_lost_answer(self, chunk, err, attempt):
+    def narrow(self, items):
+        # Another run may have created some of these since the plan (FACTS.md section 9): one lookup
+        # takes them out, which saves splitting around each of them.
+        return self._drop_existing(items)
+
+    def reconcile(self, items, err):
         """The batch may have committed: look up again; what exists is done, the rest is resent."""
         try:
-            remaining = self._drop_existing(chunk, created_by_us=True)
+            return self._drop_existing(items, created_by_us=True)
         except MoodleError as lookup_err:
-            self.fatal = "%s; looking the users up again failed too (%s)" % (err, lookup_err)
-            return
-        if not remaining:
-            return
-        if attempt + 1 >= LOST_ANSWER_ATTEMPTS:
-            for outcome in remaining:
-                outcome.fail("not created: %s; a lookup afterwards did not find the user" % err)
-            return
-        self._create(remaining, looked_again=True, attempt=attempt + 1)
+            raise OutcomeUnknownError("%s; looking the users up again failed too (%s)" % (err, lookup_err),
+                                      cause=err)
+
+    def give_up(self, items, err):
+        for outcome in items:
+            outcome.fail("not created: %s; a lookup afterwards did not find the user" % err)
 
     def _drop_existing(self, chunk, created_by_us=False):
         """Settle the records that now exist in Moodle; return the others.
@@ -185,19 +135,19 @@ class UserCreator(object):
 
     # -- records Moodle refused --------------------------------------------------------------
     def _explain_refusals(self):
-        if not self.refused:
+        if not self.refusals:
             return
-        refused = [o for o, _err in self.refused]
+        refused = [o for o, _err in self.refusals]
         try:
             remaining = set(self._drop_existing(refused))
             taken = dict((u.get("username"), u) for u in get_users_by_field(
                 self.client, "username", [o.record.username for o in refused if o in remaining]))
         except MoodleError as err:
-            for outcome, refusal in self.refused:
+            for outcome, refusal in self.refusals:
                 if outcome.action == st.CREATE:
                     outcome.fail("%s (looking it up again failed: %s)" % (describe(refusal), err))
             return
-        for outcome, err in self.refused:
+        for outcome, err in self.refusals:
             if outcome not in remaining:
                 continue
             debuginfo = getattr(err, "debuginfo", None) or ""

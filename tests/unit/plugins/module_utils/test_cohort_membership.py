@@ -28,7 +28,7 @@ def people_with_ids(*ids):
 
 
 def statuses(plan):
-    return [(p.userid, p.status) for p in plan.people]
+    return [(p.userid, p.status) for p in plan.memberships]
 
 
 def already(uid):
@@ -52,7 +52,7 @@ def test_check_mode_without_members_is_unknown_except_for_users_who_do_not_exist
     people = parse_users([{"id": 8}, "new@example.org"])
     people[1].missing = True
     plan = cm.plan_membership(people, members=None, check_mode=True)
-    assert [p.status for p in plan.people] == [status.UNKNOWN, status.WOULD_ADD]
+    assert [p.status for p in plan.memberships] == [status.UNKNOWN, status.WOULD_ADD]
     assert report.changed(plan)
 
 
@@ -60,7 +60,7 @@ def test_a_missing_email_fails_in_a_real_run():
     people = parse_users(["new@example.org"])
     people[0].missing = True
     plan = cm.plan_membership(people, members=None)
-    assert (people[0].status, people[0].msg) == (status.FAILED, "no Moodle user with this e-mail")
+    assert (plan.memberships[0].status, plan.memberships[0].msg) == (status.FAILED, "no Moodle user with this e-mail")
 
 
 def test_a_user_given_twice_is_sent_once():
@@ -72,7 +72,7 @@ def test_absent_removes_only_members_and_a_missing_user_is_not_a_member():
     people = parse_users([{"id": 8}, {"id": 9}, "gone@example.org"])
     people[2].missing = True
     plan = cm.plan_membership(people, members={8}, state="absent")
-    assert [p.status for p in people] == [None, status.NOT_MEMBER, status.NOT_MEMBER]
+    assert [m.status for m in plan.memberships] == [None, status.NOT_MEMBER, status.NOT_MEMBER]
     assert plan.to_remove == [8]
 
 
@@ -117,7 +117,7 @@ def test_an_unknown_user_id_fails_and_the_others_are_added(moodle):
     moodle.on(ADD_COHORT_MEMBERS, body("add_cohort_nonexistent_user_id"))
     plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(8, 999999), members=None))
     assert statuses(plan) == [(8, status.ADDED), (999999, status.FAILED)]
-    assert "user id=999999 not exists" in plan.people[1].msg
+    assert "user id=999999 not exists" in plan.memberships[1].msg
 
 
 def test_adds_are_batched_under_max_input_vars(moodle):
@@ -126,7 +126,7 @@ def test_adds_are_batched_under_max_input_vars(moodle):
     plan = cm.apply_plan(make_client(max_input_vars=11), COHORT,
                          cm.plan_membership(people_with_ids(1, 2, 3, 4, 5), members=None))
     assert [member_ids(c) for c in moodle.calls(ADD_COHORT_MEMBERS)] == [[1, 2], [3, 4], [5]]
-    assert all(p.status == status.ADDED for p in plan.people)
+    assert all(p.status == status.ADDED for p in plan.memberships)
 
 
 def test_an_unknown_cohort_stops_before_the_next_batch(moodle):
@@ -135,7 +135,7 @@ def test_an_unknown_cohort_stops_before_the_next_batch(moodle):
                          cm.plan_membership(people_with_ids(1, 2, 3), members=None))
     assert moodle.count(ADD_COHORT_MEMBERS) == 1
     assert isinstance(plan.fatal, CohortNotFoundError) and "cohort id=999999 not exists" in str(plan.fatal)
-    assert all(p.status == status.FAILED for p in plan.people)
+    assert all(p.status == status.FAILED for p in plan.memberships)
 
 
 def test_missing_assign_capability_names_the_capability_and_the_cohort(moodle):
@@ -164,13 +164,13 @@ def test_a_lost_answer_that_may_have_committed_leaves_members_unknown(moodle):
     moodle.on(ADD_COHORT_MEMBERS, LOST, {"warnings": [already(7), already(8)]})
     plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7, 8), members=None))
     assert statuses(plan) == [(7, status.UNKNOWN), (8, status.UNKNOWN)]
-    assert "is a member now" in plan.people[0].msg and report.changed(plan)
+    assert "is a member now" in plan.memberships[0].msg and report.changed(plan)
 
 
 def test_an_answer_lost_twice_fails_the_users(moodle):
     moodle.on(ADD_COHORT_MEMBERS, LOST)
     plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7), members=None))
-    assert statuses(plan) == [(7, status.FAILED)] and "lost twice" in plan.people[0].msg
+    assert statuses(plan) == [(7, status.FAILED)] and "lost twice" in plan.memberships[0].msg
 
 
 def test_unattributable_warnings_are_rechecked_by_adding_again(moodle):

@@ -23,7 +23,7 @@ def test_users_are_parsed_in_order_with_a_plain_string_as_an_email():
     people = parse_users(["Ann@Example.org ", {"username": "bob"}, {"id": "8"}, {"id": 9}])
     assert [(p.key, p.value) for p in people] == [
         ("email", "Ann@Example.org"), ("username", "bob"), ("id", 8), ("id", 9)]
-    assert people[0].result() == {"email": "Ann@Example.org", "id": None, "status": None, "msg": ""}
+    assert (people[0].given(), people[0].userid) == ({"email": "Ann@Example.org"}, None)
 
 
 @pytest.mark.parametrize("item", [{"id": 8, "email": "a@b.c"}, {}, {"name": "x"}, {"id": 0}, {"id": True},

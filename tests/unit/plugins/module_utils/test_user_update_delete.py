@@ -9,7 +9,8 @@ import responses
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.write import delete_users, update_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.delete import delete_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.update import update_users
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import DELETE_USERS, UPDATE_USERS
 
 from recorded import body, make_client

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: moodle_env_check
+module: app_token_check
 short_description: Check the application's .env file and scan files for a leaked Moodle token
 version_added: 0.1.0
 description:
@@ -68,7 +68,7 @@ notes:
 
 EXAMPLES = r"""
 - name: Check a Laravel application's .env and look for the token where it must never be
-  dsenroll.moodle.moodle_env_check:
+  dsenroll.moodle.app_token_check:
     env_file: /var/www/ds-enroll-ms/.env
     leak_scan_paths:
       - /var/www/ds-enroll-ms/resources/views
