@@ -33,7 +33,7 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--max-input-vars", type=int, default=5000, help="PHP max_input_vars of the site")
     parser.add_argument("--tokens", nargs="+", default=["TOKEN_OK", "TOKEN_FULL"],
-                        help="TOKEN_OK: the guide's three functions; TOKEN_FULL: with the cohort reads")
+                        help="TOKEN_OK: the three enrolment functions; TOKEN_FULL: with the cohort reads")
     options = parser.parse_args()
     print("moodle_cohort_member against the simulator: max_input_vars=%d" % options.max_input_vars)
     print("%-28s %7.1f s  (an empty playbook: Ansible's start-up)" % ("baseline", baseline()))

@@ -15,7 +15,7 @@ Ansible process tree (ru_maxrss from wait4, taken by bench/peak_rss.py). Each si
 other new people, and the median wall time is reported with the range: on a shared 2-core machine one run of a
 few seconds can be off by a second either way. Then other N people are enrolled each of the two naive ways,
 once (their 3N module runs already average out), and the ratios to the median are printed:
-- "naive per person" (bench/naive_per_person.yml): the setup guide's three curl steps as three
+- "naive per person" (bench/naive_per_person.yml): the three calls of a curl-based set-up test as three
   ansible.builtin.uri tasks, included once per person: one uri task per person per call, as the issue puts it;
 - "naive loop" (bench/naive_uri.yml): each step as one uri task that loops over everybody (the same 3N
   requests and module runs, fewer tasks: the fastest naive form).
@@ -50,7 +50,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions i
 )
 
 FIXED_FIELDS = 3   # wstoken, wsfunction, moodlewsrestformat
-# Form fields per record in each call (FACTS.md sections 1, 3, 4, 6): one e-mail value; username, firstname,
+# Form fields per record in each call (docs/moodle-behaviour.md): one e-mail value; username, firstname,
 # lastname, email, auth, createpassword; members[i][cohorttype][type|value] + [usertype][type|value].
 FIELDS_PER_RECORD = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 6, ADD_COHORT_MEMBERS: 4}
 FIELDS_PER_CALL = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 0, ADD_COHORT_MEMBERS: 0}   # field=email
@@ -165,7 +165,7 @@ def main():
                              "what Moodle requires on PHP 8)")
     parser.add_argument("--batch-size", type=int, default=1000, help="moodle_user batch_size (default 1000, so "
                         "that max_input_vars is what bounds a create)")
-    parser.add_argument("--token", default="TOKEN_OK", help="simulator token (default: the guide's 3 functions)")
+    parser.add_argument("--token", default="TOKEN_OK", help="simulator token (default: the 3 enrolment functions)")
     parser.add_argument("--naive", type=int, default=100, help="people enrolled the naive way (0: skip)")
     options = parser.parse_args()
 

@@ -77,7 +77,7 @@ class SimulatorProcess(object):
 
 
 def token_of_guide_service():
-    """The simulator's token for the setup guide's three-function service (user ds-enroll-api)."""
+    """The simulator's token for the three-function enrolment service (user ds-enroll-api)."""
     sys.path.insert(0, os.path.join(REPO, "tests"))
     from moodlesim import TOKENS  # pylint: disable=import-outside-toplevel
     return TOKENS["TOKEN_OK"]
@@ -148,7 +148,7 @@ def main():
     try:
         sim.start()
         env = ansible_env(sim, token_of_guide_service())
-        banner("Moodle simulator at %s (the setup guide's 3-function service, cohort %s)" % (sim.url, COHORT_ID))
+        banner("Moodle simulator at %s (the 3-function enrolment service, cohort %s)" % (sim.url, COHORT_ID))
 
         banner("1. ansible-playbook dsenroll.moodle.verify")
         proc, log = run_playbook("dsenroll.moodle.verify", env, "1-verify.log")

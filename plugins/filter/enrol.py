@@ -24,7 +24,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users import stat
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import USER_FIELDS
 from ansible_collections.dsenroll.moodle.plugins.plugin_utils import report_text
 
-# The user fields a CSV may carry: the options of moodle_user's ``users`` items (issue 4), but the flag and the
+# The user fields a CSV may carry: the options of moodle_user's ``users`` items, but the flag and the
 # custom fields (those come as profile_field_<shortname> columns).
 CSV_FIELDS = tuple(f for f in USER_FIELDS if f not in ("create_password", "customfields"))
 # Header spellings of spreadsheets and other tools, mapped to Moodle's field names.
@@ -159,7 +159,7 @@ def enrol_user_records(people):
                                      % (position, type(person).__name__))
         record = dict(person)
         # Moodle then generates the password, mails it to the person and forces a change at first login,
-        # so no password travels through the playbook, its variables or its logs (FACTS.md section 4).
+        # so no password travels through the playbook, its variables or its logs (docs/moodle-behaviour.md#create-transaction).
         if (not record.get("password") and "create_password" not in record
                 and record.get("auth", "manual") in (None, "", "manual")):
             record["create_password"] = True

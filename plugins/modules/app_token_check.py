@@ -13,8 +13,8 @@ module: app_token_check
 short_description: Check the application's .env file and scan files for a leaked Moodle token
 version_added: 0.1.0
 description:
-  - Checks the application host's side of the Moodle web services set-up, where the setup guide puts the token
-    (step 9) and where it says the token must never go.
+  - Checks the application host's side of the Moodle web services set-up: the C(.env) file the application
+    reads the token from, and the places the token must never go.
   - "V(env_file:keys): O(env_file) defines every key of O(env_keys) with a value."
   - "V(env_file:permissions): O(env_file) is neither readable nor writable by other users."
   - "V(env_file:git): inside a git work tree, O(env_file) is not tracked, not in the history, and is ignored."

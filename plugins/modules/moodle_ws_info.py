@@ -13,7 +13,7 @@ module: moodle_ws_info
 short_description: Check that a Moodle site is set up for enrolment through its REST web services
 version_added: 0.1.0
 description:
-  - Runs the set-up checklist of the Moodle web services setup guide against a live site and reports, check by
+  - Checks a live Moodle site's web services set-up for enrolment and reports, check by
     check, what is wrong and where in Moodle's administration to fix it.
   - "The checks, always in this order: V(endpoint), V(transport), V(webservices_rest), V(token), V(service_access),
     V(function:<name>) for each of O(required_functions), V(user_visibility), V(capability:moodle/user:create),
@@ -31,7 +31,7 @@ options:
   required_functions:
     description:
       - The web service functions the token's service must offer.
-      - The default is the setup guide's three functions, which the enrolment modules use.
+      - The default is the three functions the enrolment modules use.
     type: list
     elements: str
     default: [core_user_get_users_by_field, core_user_create_users, core_cohort_add_cohort_members]

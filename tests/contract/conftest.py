@@ -1,4 +1,4 @@
-"""Prints the contract test's conformance figure: `conformant N/M` (issue 3)."""
+"""Prints the contract test's conformance figure: `conformant N/M`."""
 
 TALLY = {'passed': 0, 'total': 0}
 

@@ -1,4 +1,4 @@
-"""Contract test: replay every real Moodle 4.4 transcript against the simulator (issue 3).
+"""Contract test: replay every real Moodle 4.4 transcript against the simulator.
 
 The whole recording is replayed once, in recording order, against one simulator (state carries
 over exactly as it did on the real site); each transcript is then one named test. See README.md
@@ -37,10 +37,10 @@ AFTER = {
 AFTER_RESET = ['after_reset_lookup_existing', 'after_reset_lookup_created_users', 'after_reset_get_cohort_members',
                # "FIRST use of the expired token after reset", then the second use.
                'negtoken_token_expired_first_use__debug', 'negtoken_token_expired_second_use__debug']
-# The setup guide's steps 1-8 without webservice/rest:use for ds-enroll-api (id 3).
+# A service set up without webservice/rest:use for ds-enroll-api (id 3): docs/moodle-behaviour.md#access-checks.
 GUIDE_EXACT = ['guide_exact_no_rest_use_create_token_ok', 'guide_exact_no_rest_use_lookup_token_ok',
                'guide_exact_no_rest_use_lookup_token_ok_debug']
-# Site settings each transcript ran with (from the notes and the shared README).
+# Site settings each transcript ran with (from the recordings' notes).
 SETTINGS = {
     'ws_disabled_lookup': {'webservices': False},
     'ws_disabled_lookup_xml': {'webservices': False},

@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""An independent model of what core_user_create_users accepts, written from FACTS.md sections 3-4
-and Moodle's own code (validate_param, clean_param, validate_email), not from the collection's code.
+"""An independent model of what core_user_create_users accepts, written from docs/moodle-behaviour.md
+(#clean-lookup-values, #create-transaction) and Moodle's own code (validate_param, clean_param, validate_email), not from the collection's code.
 
 It is the oracle of the bad-input properties: a record the model rejects must never be sent
 without being reported, and a record the collection sends must pass the model.
@@ -75,7 +75,7 @@ def batch_problems(payloads, existing_emails=(), existing_usernames=()):
     """Per entry, why Moodle would refuse it in one create call (None = accepted).
 
     Within a call the earlier entries are inserted first, so a later repeat of a username (exact)
-    or of an e-mail (case-insensitive, allowaccountssameemail off) is refused (FACTS.md section 4).
+    or of an e-mail (case-insensitive, allowaccountssameemail off) is refused (docs/moodle-behaviour.md#create-transaction).
     """
     emails = set(e.lower() for e in existing_emails)
     usernames = set(existing_usernames)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""moodle_user on generated batches of bad input against the simulator (issue 8): one result per
+"""moodle_user on generated batches of bad input against the simulator: one result per
 record, every record not created is ``failed`` with a reason, and nothing unreported reached Moodle.
 
 The pure-function properties (tests/unit/.../test_bad_input_properties.py) explore hundreds of

@@ -37,7 +37,7 @@ def write_csv(path, rows, bom=True):
 
 
 def env(sim, token_name="TOKEN_OK"):
-    """The .env settings of the setup guide, pointing at the simulator."""
+    """The application's .env settings, pointing at the simulator."""
     return {"MOODLE_BASE_URL": sim.url, "MOODLE_TOKEN": TOKENS[token_name],
             "MOODLE_ONEMEMBERSHIP_COHORT_ID": str(COHORT)}
 

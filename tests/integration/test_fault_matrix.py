@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fault matrix (issue 8): the enrol flow under the simulator's fault injection.
+"""The fault matrix: the enrol flow under the simulator's fault injection.
 
 Every scenario ends with the same promise, checked against the simulator's state
 (tests/hardening/invariants.py): each input person is either created (once) and in the cohort, or
@@ -145,7 +145,7 @@ def test_answers_slower_than_the_timeout_never_create_anyone_twice(moodle_sim, e
     assert_everyone_enrolled(moodle_sim, people, rerun)
 
 
-# PHP drops the form fields past its max_input_vars without an error (FACTS.md section 1). The client is
+# PHP drops the form fields past its max_input_vars without an error (docs/moodle-behaviour.md#silent-truncation). The client is
 # left at its default (1000) while the site allows 99 = the 3 fixed fields + 16 whole create records
 # (6 fields each) = 3 + 24 whole cohort members (4 fields each): the cut falls between two records, so
 # what survives is a valid, shorter request.
@@ -199,7 +199,7 @@ def test_a_token_expiring_mid_run_is_reported_and_a_new_token_finishes(moodle_si
 
     assert_promise_kept(moodle_sim, people, first)
     assert first.summary["failed"] > 0, first
-    assert TOKEN not in moodle_sim.site.tokens, "Moodle deletes an expired token on first use (FACTS.md section 2)"
+    assert TOKEN not in moodle_sim.site.tokens, "Moodle deletes an expired token on first use (docs/moodle-behaviour.md#expired-tokens)"
     new_token = moodle_sim.add_token(3, "ds_enroll_moodle_integration")
     rerun = enrol(people, token=new_token)
     assert_everyone_enrolled(moodle_sim, people, rerun)

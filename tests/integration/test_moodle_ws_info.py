@@ -105,7 +105,7 @@ def test_expired_token_says_create_a_new_one(moodle_sim, debug):
     assert item["status"] == "fail"
     assert "expired" in item["summary"]
     assert "create a new token at " + WS + " > Manage tokens" in item["remediation"]
-    # Moodle deleted the token on first use (FACTS.md section 2, row 3).
+    # Moodle deleted the token on first use (docs/moodle-behaviour.md#expired-tokens).
     assert TOKENS["TOKEN_EXPIRED"] not in [t["token"] for t in moodle_sim.state()["tokens"]]
 
 

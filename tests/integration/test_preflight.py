@@ -19,7 +19,7 @@ VERIFY = "dsenroll.moodle.verify"
 
 
 def environment(sim, token_name="TOKEN_OK", cohort="1"):
-    """What the application's .env would export (setup guide step 9)."""
+    """What the application's .env would export."""
     return {"MOODLE_BASE_URL": sim.url, "MOODLE_TOKEN": TOKENS[token_name], "MOODLE_ONEMEMBERSHIP_COHORT_ID": cohort}
 
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Token hygiene (issue 8): the token and the people's passwords never appear in anything a run leaves.
+"""Token hygiene: the token and the people's passwords never appear in anything a run leaves.
 
 Each run goes at -vvvv, with ANSIBLE_LOG_PATH, the ansible.builtin.junit callback and diff mode on,
 with failures injected (an unknown token, a token whose service lacks functions, HTTP 500s, a server

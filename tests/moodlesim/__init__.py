@@ -1,4 +1,4 @@
-"""moodlesim: a stateful simulator of Moodle's REST web service endpoint (issue 3).
+"""moodlesim: a stateful simulator of Moodle's REST web service endpoint.
 
     from moodlesim import Simulator, TOKENS
     with Simulator(seed="transcript-site").start() as sim:

@@ -1,4 +1,4 @@
-"""The REST server's access checks, in Moodle's order (FACTS.md §2 rows 2-10)."""
+"""The REST server's access checks, in Moodle's order (docs/moodle-behaviour.md#access-checks)."""
 
 import ipaddress
 import time
@@ -41,7 +41,7 @@ def authenticate(site, tokenvalue, remote_addr):
     if token is None:
         raise invalid_token()
     if token.validuntil and token.validuntil < time.time():
-        # Moodle deletes the expired token on this call: later calls get invalidtoken (FACTS.md §2 row 3).
+        # Moodle deletes the expired token on this call: later calls get invalidtoken (docs/moodle-behaviour.md#expired-tokens).
         del site.tokens[tokenvalue]
         raise access_exception('Invalid token - token expired - check validuntil time for the token')
     if token.iprestriction and not address_in_subnet(remote_addr, token.iprestriction):

@@ -1,4 +1,4 @@
-"""Moodle's exception classes as they reach the REST error envelope (FACTS.md §2).
+"""Moodle's exception classes as they reach the REST error envelope (docs/moodle-behaviour.md#error-envelope).
 
 Only `exception`, `errorcode`, `message` and `debuginfo` are visible to a client, so an
 exception here is just those four values.

@@ -1,4 +1,4 @@
-"""Fault injection: what a flaky proxy, PHP or network does to a Moodle call (issue 3)."""
+"""Fault injection: what a flaky proxy, PHP or network does to a Moodle call."""
 
 import threading
 

@@ -1,7 +1,7 @@
 """Moodle's parameter types (clean_param) and external_api::validate_parameters / clean_returnvalue.
 
 The REST server validates the whole request against the function's description before the
-function runs (FACTS.md §1, §2 row 12); the reason of a failure is only in debuginfo.
+function runs (docs/moodle-behaviour.md#request-encoding, #error-envelope); the reason of a failure is only in debuginfo.
 """
 
 import re

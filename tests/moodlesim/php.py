@@ -1,6 +1,6 @@
 """PHP behaviours Moodle inherits: form decoding into arrays, max_input_vars, casts.
 
-Moodle never sees the raw body: PHP decodes it into $_GET/$_POST first (FACTS.md §1), so the
+Moodle never sees the raw body: PHP decodes it into $_GET/$_POST first (docs/moodle-behaviour.md#request-encoding), so the
 simulator reproduces that step, including the silent truncation past max_input_vars.
 """
 
@@ -68,7 +68,7 @@ def decode_form(pairs, max_input_vars):
     kept = 0
     for name, value in pairs:
         if max_input_vars is not None and kept >= max_input_vars:
-            break  # PHP: "Input variables exceeded N" warning, the rest is ignored (FACTS.md §1)
+            break  # PHP: "Input variables exceeded N" warning, the rest is ignored (docs/moodle-behaviour.md#silent-truncation)
         kept += 1
         keys = _parse_name(name)
         if not keys[0]:

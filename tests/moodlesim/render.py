@@ -1,4 +1,4 @@
-"""Moodle's REST response writer: json_encode() or its own XML, and the error envelope (FACTS.md §2, §5)."""
+"""Moodle's REST response writer: json_encode() or its own XML, and the error envelope (docs/moodle-behaviour.md#error-envelope)."""
 
 import json
 
@@ -53,7 +53,7 @@ def result(restformat, value, desc):
 
 
 def error(restformat, exc, debug):
-    """(content type, body) of an exception; debuginfo only when the site debugs (FACTS.md §2)."""
+    """(content type, body) of an exception; debuginfo only when the site debugs (docs/moodle-behaviour.md#error-envelope)."""
     show_debug = debug and exc.debuginfo is not None
     if restformat == 'json':
         body = {'exception': exc.exception, 'errorcode': exc.errorcode, 'message': exc.message}

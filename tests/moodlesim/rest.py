@@ -46,7 +46,7 @@ def handle(site, functions, query_pairs, post_pairs, remote_addr, base_url):
     with site.lock:
         settings = site.settings
         if not settings['webservices'] or not settings['rest']:
-            # server.php dies with a bare 403 before reading anything (FACTS.md §2 row 1).
+            # server.php dies with a bare 403 before reading anything (docs/moodle-behaviour.md#web-services-disabled).
             return FORBIDDEN
         limit = settings['max_input_vars']
         get = php.decode_form(query_pairs, limit)[0]

@@ -1,4 +1,4 @@
-"""Seeds: the site the real transcripts were recorded on (shared README), or an empty site."""
+"""Seeds: the site the real transcripts were recorded on, or an empty site."""
 
 import hashlib
 import time
@@ -7,7 +7,7 @@ from .state import CAP_REST_USE, CONTEXT_COURSECAT, MANAGER, Cohort, Service, Si
 
 TOKEN_NAMES = ('TOKEN_OK', 'TOKEN_FULL', 'TOKEN_MISSING_FN', 'TOKEN_UNAUTHORISED', 'TOKEN_NOCAP',
                'TOKEN_NOCAP_RESTONLY', 'TOKEN_EXPIRED', 'TOKEN_IPRESTRICTED', 'TOKEN_SITEADMIN')
-# Deterministic 32-lowercase-hex tokens (FACTS.md §8), stable across runs and processes.
+# Deterministic 32-lowercase-hex tokens (docs/moodle-behaviour.md#tokens), stable across runs and processes.
 TOKENS = {name: hashlib.md5(('moodlesim:' + name).encode()).hexdigest() for name in TOKEN_NAMES}
 
 GUIDE_FUNCTIONS = ['core_user_get_users_by_field', 'core_user_create_users', 'core_cohort_add_cohort_members']
@@ -33,7 +33,7 @@ def empty_site():
 
 
 def transcript_site():
-    """The Moodle 4.4.3+ lab site of /work/shared/moodle-ws/README.md."""
+    """The Moodle 4.4.3+ (PostgreSQL) lab site the recordings of tests/fixtures/transcripts were made on."""
     site = empty_site()
     now = str(int(time.time()))
 

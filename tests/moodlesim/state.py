@@ -10,7 +10,7 @@ import threading
 import time
 
 CAP_REST_USE = 'webservice/rest:use'
-# The Manager archetype's capabilities that matter to the simulated functions (no rest:use: FACTS.md §2 row 7).
+# The Manager archetype's capabilities that matter to the simulated functions (no rest:use: docs/moodle-behaviour.md#access-checks).
 MANAGER = frozenset({
     'moodle/user:create', 'moodle/user:update', 'moodle/user:delete',
     'moodle/user:viewdetails', 'moodle/user:viewalldetails', 'moodle/user:viewhiddendetails',

@@ -35,7 +35,7 @@ def error_body(name, debuginfo=None):
 
 
 class FakeMoodle(object):
-    """Users, a service's function list, and the behaviours of FACTS.md sections 3-5 that matter here."""
+    """Users, a service's function list, and the behaviours of docs/moodle-behaviour.md that matter here."""
 
     def __init__(self, functions=GUIDE_SERVICE, visible=True, case_sensitive=True, debug=False):
         self.functions = set(functions)
@@ -125,7 +125,7 @@ class FakeMoodle(object):
         batch = [users[i] for i in sorted(users)]
         taken_usernames = set(u["username"] for u in self.users.values())
         taken_emails = set(u["email"].lower() for u in self.users.values())
-        for user in batch:  # all-or-nothing (FACTS.md section 4)
+        for user in batch:  # all-or-nothing (docs/moodle-behaviour.md#create-transaction)
             if user["username"] in taken_usernames:
                 return self._error("create_batch3_one_duplicate_username", "Username already exists: " + user["username"])
             if user["email"].lower() in taken_emails:

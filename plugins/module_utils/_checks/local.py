@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Checks of the application host's side of the set-up: the ``.env`` file and where the token leaked.
 
-The setup guide's step 9 puts the token in the app's ``.env`` and says never to put it in a Blade file,
-JavaScript, GitHub, an API response, frontend code or a log file. These checks look for exactly that.
+The application reads the token from its ``.env``; it must never be in a Blade file, JavaScript, a git
+repository, an API response, frontend code or a log file. These checks look for exactly that.
 Pure functions over the file system; git is reached through a ``run(args, cwd)`` callable that returns
 ``(rc, stdout, stderr)`` (AnsibleModule.run_command in the module). No result ever contains the token.
 """
@@ -20,7 +20,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.result imp
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import TOKENS
 
 ENV_KEYS = ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID")
-# Shorter strings would match unrelated text; Moodle tokens are 32 hex characters (FACTS.md section 8).
+# Shorter strings would match unrelated text; Moodle tokens are 32 hex characters (docs/moodle-behaviour.md#tokens).
 MIN_TOKEN_LENGTH = 16
 SKIPPED_DIRS = (".git", ".hg", ".svn")
 ROTATE = ("rotate the token, since anyone who read it can use it: create a new one at %s, delete the leaked one "
@@ -60,12 +60,12 @@ def read_env(path):
 def env_keys_check(path, values, keys=ENV_KEYS, token=None):
     if values is None:
         return check("env_file:keys", FAIL, "%s does not exist or cannot be read" % path,
-                     "Create it with %s (setup guide step 9), readable by the application's user only."
+                     "Create it with %s, readable by the application's user only."
                      % ", ".join(keys))
     missing = [k for k in keys if not values.get(k)]
     if missing:
         return check("env_file:keys", FAIL, "%s lacks %s" % (path, ", ".join(missing)),
-                     "Add %s to %s (setup guide step 9)." % (", ".join("%s=..." % k for k in missing), path))
+                     "Add %s to %s." % (", ".join("%s=..." % k for k in missing), path))
     if token and values.get("MOODLE_TOKEN") and values["MOODLE_TOKEN"] != token:
         return check("env_file:keys", WARN, "%s has %s, but its MOODLE_TOKEN is not the token these checks used"
                      % (path, ", ".join(keys)),

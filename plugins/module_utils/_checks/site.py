@@ -34,24 +34,24 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup impo
 
 # A parameter no web service function declares: Moodle's server validates the parameters against the
 # function's description *after* the access checks and *before* it runs the function, and refuses
-# unknown keys ("Unexpected keys", FACTS.md section 1). So a call carrying it proves access and can
+# unknown keys ("Unexpected keys": docs/moodle-behaviour.md#probes-that-cannot-write). So a call carrying it proves access and can
 # never run, let alone write, whatever the function is.
 PROBE_KEY = "dsenroll_preflight_probe"
 CAPABILITY_CREATE = "moodle/user:create"
 
 FIX_REST_USE = (
     "give the API user the capability webservice/rest:use, which no role has by default (not even Manager) and "
-    "the setup guide forgets: %s > Add a new role with webservice/rest:use allowed, then Site administration > "
+    "no web services set-up screen grants: %s > Add a new role with webservice/rest:use allowed, then Site administration > "
     "Users > Permissions > Assign system roles > that role: add the API user" % ROLES)
 FIX_IP = (
     "the token's IP restriction must include the address Moodle sees for this host (behind a proxy, Moodle may see "
     "the proxy): at %s create a new token with the right IP restriction (or none) and delete the old one; also "
     "check the user's IP restriction at %s > %s > Authorised users" % (TOKENS, WS_ADMIN, SERVICE))
 FIX_AUTHORISED = (
-    "add the API user at %s > %s > Authorised users (setup guide step 7)" % (WS_ADMIN, SERVICE))
+    "add the API user at %s > %s > Authorised users" % (WS_ADMIN, SERVICE))
 FIX_SERVICE = (
     "at %s > %s > Edit: tick Enabled, clear Required capability (or grant it), and under Functions add the "
-    "required functions (setup guide steps 4-5)" % (WS_ADMIN, SERVICE))
+    "required functions" % (WS_ADMIN, SERVICE))
 FIX_EXPIRED = (
     "Moodle deletes an expired token the first time it is used, so it cannot be renewed: create a new token at %s "
     "(Valid until empty or later) and put it in MOODLE_TOKEN" % TOKENS)
@@ -78,7 +78,7 @@ class Answer(object):
     def reached_function(self):
         """True when Moodle let the call past its access checks (it may still have refused the input).
 
-        FACTS.md section 2: token, IP, rest:use and the service's functions are checked first (rows 2-10);
+        docs/moodle-behaviour.md#access-checks: token, IP, rest:use and the service's functions are checked first;
         anything after that (a capability, a parameter, a result) proves the function is callable.
         """
         if self.error is None or isinstance(self.error, UsersNotVisibleError):
@@ -96,7 +96,7 @@ class ProbeAnswers(object):
         self.probe_capabilities = probe_capabilities
         self._by_key = {}
         # Errorcodes in call order: an accessexception followed by invalidtoken is an expired token
-        # that Moodle deleted on the first call (FACTS.md section 2, row 3).
+        # that Moodle deleted on the first call (docs/moodle-behaviour.md#expired-tokens).
         self.errorcodes = []
 
     def _once(self, key, call):
@@ -113,12 +113,12 @@ class ProbeAnswers(object):
         return self._once(SITE_INFO, lambda: self.client.call(SITE_INFO))
 
     def visibility(self):
-        # FACTS.md section 9 (b): look up user id 2 (the admin, present on every site); a token that cannot
+        # docs/moodle-behaviour.md#visibility: look up user id 2 (the admin, present on every site); a token that cannot
         # see other users gets [] and would get [] for every e-mail lookup too. A read: nothing to undo.
         return self._once(GET_USERS_BY_FIELD, lambda: prove_email_visibility(self.client))
 
     def create_probe(self):
-        # FACTS.md section 9 (a), seen on 4.4: core_user_create_users checks moodle/user:create before
+        # docs/moodle-behaviour.md#probes-that-cannot-write: core_user_create_users checks moodle/user:create before
         # its loop (nopermissions without it); the loop's first test refuses a blank username
         # (invalidparameter) before the username lookup and before user_create_user, and the delegated
         # transaction is rolled back. So the answer tells the capability and nothing can be created.
@@ -230,7 +230,7 @@ class Assessment(object):
             self.add("endpoint", PASS, "%s answers (HTTP 403 with an empty body)" % self.url)
             self.add("transport", *self.transport_check(https))
             self.add("webservices_rest", FAIL, "HTTP 403 with an empty body: web services or the REST protocol is "
-                     "disabled (setup guide steps 2-3)", err.remediation)
+                     "disabled", err.remediation)
             return
         if isinstance(err, errors.MaintenanceError):
             self.add("endpoint", FAIL, "the site is in maintenance mode: web services refuse everyone but site "

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What can go wrong when talking to Moodle, as typed errors keyed on ``errorcode``.
 
-FACTS.md section 2: Moodle answers errors with HTTP 200 and ``{exception, errorcode, message
+docs/moodle-behaviour.md#error-envelope: Moodle answers errors with HTTP 200 and ``{exception, errorcode, message
 [, debuginfo]}``. Messages are translated and exception classes are namespaced from 4.5 on, so
 classification uses ``errorcode`` only. Each error carries a ``remediation`` that tells the
 operator what to change in Moodle and where.
@@ -65,7 +65,7 @@ class TransportError(MoodleError):
 class OutcomeUnknownError(MoodleError):
     """A write was sent but its answer was lost: it may or may not have committed.
 
-    Never retried blindly (FACTS.md section 9): the caller reconciles by reading.
+    Never retried blindly (docs/moodle-behaviour.md#lost-answers): the caller reconciles by reading.
     """
 
     remediation = "Look the records up again before retrying: the write may have been committed."
@@ -86,7 +86,7 @@ class HTTPStatusError(MoodleError):
 
 
 class WebServicesDisabledError(HTTPStatusError):
-    """HTTP 403 with an empty body: web services or the REST protocol is off (FACTS.md section 2, row 1)."""
+    """HTTP 403 with an empty body: web services or the REST protocol is off (docs/moodle-behaviour.md#web-services-disabled)."""
 
     remediation = (
         "Enable web services at Site administration > Advanced features > Enable web services, "
@@ -146,7 +146,7 @@ class InvalidTokenError(MoodleAPIError):
 
 
 class AccessDeniedError(MoodleAPIError):
-    # Without debuginfo these causes all read "Access control exception" (FACTS.md section 2).
+    # Without debuginfo these causes all read "Access control exception" (docs/moodle-behaviour.md#access-checks).
     remediation = (
         "Moodle refused access. Possible causes, most likely first: the function is not in the token's service "
         "(%s > External services > <service> > Functions); the API user lacks the capability webservice/rest:use "
@@ -193,7 +193,7 @@ class ApiUserRefusedError(MoodleAPIError):
     )
 
 
-# Moodle refuses these before the function runs (FACTS.md section 2): they are about the token, the site or the
+# Moodle refuses these before the function runs (docs/moodle-behaviour.md#access-checks): they are about the token, the site or the
 # service, never about the input.
 ACCESS_ERRORS = (InvalidTokenError, AccessDeniedError, MaintenanceError, ApiUserRefusedError, UnknownFunctionError)
 
@@ -225,14 +225,14 @@ def error_from_envelope(body, wsfunction=None):
     exception = body.get("exception")
     debuginfo = body.get("debuginfo")
     if errorcode.startswith("<"):
-        # Password policy failures put the HTML list of rules in errorcode (FACTS.md section 4).
+        # Password policy failures put the HTML list of rules in errorcode (docs/moodle-behaviour.md#password-policy).
         rules = [part.strip() for part in _TAG.split(errorcode) if part.strip()]
         return PasswordPolicyError("passwordpolicy", "password policy: " + " ".join(rules),
                                    exception, debuginfo, wsfunction)
     if errorcode.startswith("wsaccessuser"):
         cls = ApiUserRefusedError
     elif errorcode == "invalidrecord" and "external_functions" in message + str(debuginfo or ""):
-        # Row 9 of FACTS.md section 2: the table name is not translated, so this is a stable marker.
+        # An unknown function (docs/moodle-behaviour.md#access-checks): the table name is not translated, so this is a stable marker.
         cls = UnknownFunctionError
     else:
         cls = _BY_ERRORCODE.get(errorcode, MoodleAPIError)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PHP bracket-form encoding of web service parameters (FACTS.md section 1).
+"""PHP bracket-form encoding of web service parameters (docs/moodle-behaviour.md#request-encoding).
 
 Moodle reads only form fields, nested with PHP brackets: ``users[0][customfields][1][type]``.
 Booleans must be 0/1, and an empty list cannot be expressed at all (the key is simply missing),

@@ -44,13 +44,13 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions i
 
 ENDPOINT = "/webservice/rest/server.php"
 USER_AGENT = "dsenroll.moodle/0.1.0"
-# Fields every call carries: wstoken and wsfunction first (FACTS.md section 1: a truncated request
+# Fields every call carries: wstoken and wsfunction first (docs/moodle-behaviour.md#silent-truncation: a truncated request
 # never loses them), moodlewsrestformat=json last, as a canary: PHP drops fields past max_input_vars
 # silently, and a request that lost its tail loses the format too, so Moodle answers in XML.
 FIXED_FIELDS = 3
 # Form fields whose values are secrets besides the token: masked in everything the client raises.
 SECRET_FIELD_SUFFIXES = ("[password]",)
-# Keys Moodle returns that are secrets in their own right (FACTS.md section 7).
+# Keys Moodle returns that are secrets in their own right (docs/moodle-behaviour.md#site-info).
 SECRET_RESULT_KEYS = ("userprivateaccesskey",)
 MASK = "********"
 EXCERPT_CHARS = 200
@@ -144,7 +144,7 @@ class MoodleClient(object):
     def batches(self, items, params=None, max_items=None):
         """Split ``items`` into consecutive chunks whose fields fit under max_input_vars.
 
-        PHP drops fields past max_input_vars without an error (FACTS.md section 1), so a
+        PHP drops fields past max_input_vars without an error (docs/moodle-behaviour.md#silent-truncation), so a
         request that does not fit is never sent: it is split here, by counting every leaf field.
         """
         budget = self.field_budget(params)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which member each warning of core_cohort_add_cohort_members is about.
 
-FACTS.md section 6: the warnings carry only ``warningcode`` and ``message``, not the item. Moodle
+docs/moodle-behaviour.md#cohort-add-warnings: the warnings carry only ``warningcode`` and ``message``, not the item. Moodle
 (cohort/externallib.php) builds the messages from fixed English strings and the values sent, one
 warning per member that did not get added, in the order of the members:
 

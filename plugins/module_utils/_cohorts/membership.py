@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Cohort membership: plan what must change, then add and remove in batches, reading each outcome.
 
-Exact even with only core_cohort_add_cohort_members (FACTS.md 6 and 9): no warning = added, warning
+Exact even with only core_cohort_add_cohort_members (docs/moodle-behaviour.md#cohort-add-warnings): no warning = added, warning
 "3" = already a member. When the members can be read first (core_cohort_get_cohort_members), only
 what must change is sent and check mode is exact too.
 """
@@ -47,7 +47,7 @@ ASSIGN_CAPABILITY = "moodle/cohort:assign"
 
 
 class CohortAssignDeniedError(MoodleError):
-    """nopermissions from an add or delete: Moodle rolled the whole call back (FACTS.md 6)."""
+    """nopermissions from an add or delete: Moodle rolled the whole call back (docs/moodle-behaviour.md#cohort-add-warnings)."""
 
     remediation = (
         "Give the API user's role the capability moodle/cohort:assign (or moodle/cohort:manage) in the cohort's "
@@ -136,7 +136,7 @@ def _decide(person, members, state, check_mode):
     if person.missing and not present:
         return NOT_MEMBER, _missing_msg(person) + ", so not a member"
     if person.missing and check_mode and person.key != "id":
-        # A moodle_user task in check mode only predicted this account (the issue's seed playbook).
+        # A moodle_user task in check mode only predicted this account: it does not exist yet.
         return WOULD_ADD, _missing_msg(person) + " yet: would be added once the account exists"
     if person.missing:
         return FAILED, _missing_msg(person)
@@ -315,7 +315,7 @@ def remove_members(client, cohort, userids, exact, outcomes):
 
 class CohortRemover(BatchWriter):
     """Removes user ids from the cohort. One unknown user fails the whole call (one transaction): the batch is
-    split to find it. Removing is safe to repeat (Moodle answers null for a non-member too, FACTS.md 6), so a
+    split to find it. Removing is safe to repeat (Moodle answers null for a non-member too: docs/moodle-behaviour.md#cohort-reads-and-removals), so a
     lost answer is simply sent again."""
 
     lost_answer_attempts = 2

@@ -99,7 +99,7 @@ def _lookup_usernames(client, people):
 
 
 def _confirm_emails(client, people):
-    """Case-insensitive second look for e-mails not found (FACTS.md 9), while core_user_get_users answers."""
+    """Case-insensitive second look for e-mails not found (docs/moodle-behaviour.md#email-search), while core_user_get_users answers."""
     for person in people[:CONFIRM_LIMIT]:
         try:
             accounts = user_lookup.search_email_case_insensitive(client, person.value)

@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Finding the cohort and reading its members, with whatever functions the token's service has.
 
-The seed's service has only core_user_get_users_by_field, core_user_create_users and
+The smallest service that can enrol has only core_user_get_users_by_field, core_user_create_users and
 core_cohort_add_cohort_members: every read here is optional, and "not in the service" (or a missing
-view capability) simply means "not readable", leaving the add call's warnings to tell (FACTS.md 6).
+view capability) simply means "not readable", leaving the add call's warnings to tell (docs/moodle-behaviour.md#cohort-add-warnings).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -79,7 +79,7 @@ def _search_by_idnumber(client, idnumber):
     """The cohort whose idnumber is exactly ``idnumber`` among all cohorts, or None.
 
     core_cohort_search_cohorts matches a case-insensitive substring of name, idnumber and
-    description (FACTS.md 6), so results are filtered exactly here, page by page.
+    description (docs/moodle-behaviour.md#cohort-reads-and-removals), so results are filtered exactly here, page by page.
     """
     page = 0
     while True:
@@ -134,7 +134,7 @@ def resolve_cohort(client, cohort_id=None, cohort_idnumber=None):
 def read_members(client, cohort):
     """The set of the cohort's member ids, or None when the token cannot read them.
 
-    Needs core_cohort_get_cohort_members in the service and moodle/cohort:view (FACTS.md 6).
+    Needs core_cohort_get_cohort_members in the service and moodle/cohort:view (docs/moodle-behaviour.md#cohort-reads-and-removals).
     """
     if cohort.id is None:
         return None

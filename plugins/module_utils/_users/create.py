@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Create the planned users in batches, and account for every one of them.
 
-core_user_create_users is all-or-nothing (FACTS.md section 4): one bad user rolls the batch back.
+core_user_create_users is all-or-nothing (docs/moodle-behaviour.md#create-transaction): one bad user rolls the batch back.
 So a rejected batch is split until each bad record is alone; the good ones are created. A batch
-whose answer was lost may have committed: it is looked up again, never blindly resent (section 9).
+whose answer was lost may have committed: it is looked up again, never blindly resent (docs/moodle-behaviour.md#lost-answers).
 A record Moodle refuses is explained by looking again: created meanwhile (another run), e-mail
-taken in another letter case (section 5, found with core_user_get_users), username taken.
+taken in another letter case (found with core_user_get_users: docs/moodle-behaviour.md#email-search), username taken.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -88,7 +88,7 @@ class UserCreator(BatchWriter):
         self.refusals.append((item, err))
 
     def narrow(self, items):
-        # Another run may have created some of these since the plan (FACTS.md section 9): one lookup
+        # Another run may have created some of these since the plan: one lookup
         # takes them out, which saves splitting around each of them.
         return self._drop_existing(items)
 
@@ -161,7 +161,7 @@ class UserCreator(BatchWriter):
                 outcome.fail(describe(err))
 
     def _explain_email_taken(self, outcome, err):
-        """Moodle compares e-mails case-insensitively on create (FACTS.md section 4): find the account."""
+        """Moodle compares e-mails case-insensitively on create (docs/moodle-behaviour.md#email-case): find the account."""
         if self._search_allowed is not False:
             try:
                 accounts = search_email_case_insensitive(self.client, outcome.record.email)

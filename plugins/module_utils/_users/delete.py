@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Delete existing users in batches (FACTS.md section 5).
+"""Delete existing users in batches (docs/moodle-behaviour.md#update-and-delete).
 
 core_user_delete_users is one transaction: a refused batch is split until the refused user is alone.
 A lost answer is reconciled by looking the users up again.
@@ -56,7 +56,7 @@ class UserDeleter(BatchWriter):
             item.fail("Moodle refused to delete this user: %s" % err)
 
     def reconcile(self, items, err):
-        """A deleted user is no longer found by e-mail, username or idnumber (FACTS.md section 5)."""
+        """A deleted user is no longer found by e-mail, username or idnumber (docs/moodle-behaviour.md#deleted-accounts)."""
         try:
             found = find_matches(self.client, [o.record for o in items], items[0].record.match_by)
         except MoodleError as lookup_err:

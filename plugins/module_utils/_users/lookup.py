@@ -23,7 +23,7 @@ _DELETED_EMAIL = re.compile(r"^[0-9a-f]{32}$")
 
 
 class UsersNotVisibleError(MoodleError):
-    """The token cannot see other users' e-mails, so an empty lookup proves nothing (FACTS.md section 3)."""
+    """The token cannot see other users' e-mails, so an empty lookup proves nothing (docs/moodle-behaviour.md#visibility)."""
 
     remediation = (
         "Give the API user's role the capabilities to see other users and their e-mail addresses at the system "
@@ -35,7 +35,7 @@ class UsersNotVisibleError(MoodleError):
 
 def is_deleted(user):
     """Whether a lookup result is a deleted account: Moodle keeps its id (a lookup by id still returns it) and
-    replaces its e-mail with a 32-hex hash (FACTS.md section 5); the answer carries no ``deleted`` flag."""
+    replaces its e-mail with a 32-hex hash (docs/moodle-behaviour.md#deleted-accounts); the answer carries no ``deleted`` flag."""
     return bool(user.get("deleted")) or bool(_DELETED_EMAIL.match(user.get("email") or ""))
 
 
@@ -64,7 +64,7 @@ def is_clean_username(username, extended_chars=False):
 def get_users_by_field(client, field, values):
     """Users whose ``field`` equals one of ``values`` (exact match, batched under max_input_vars).
 
-    Values must already be clean (FACTS.md section 3: one unclean value fails the whole call).
+    Values must already be clean: one unclean value fails the whole call (docs/moodle-behaviour.md#clean-lookup-values).
     Returns a list of user dicts, each user once.
     """
     unique = []
@@ -86,7 +86,7 @@ def get_users_by_field(client, field, values):
 def email_spellings(emails):
     """The spellings to query for each e-mail: as given (trimmed) and lowercased.
 
-    E-mail lookups are an exact SQL match, case-sensitive on PostgreSQL (FACTS.md section 3).
+    E-mail lookups are an exact SQL match, case-sensitive on PostgreSQL (docs/moodle-behaviour.md#email-case).
     """
     spellings = []
     seen = set()
@@ -115,7 +115,7 @@ def search_email_case_insensitive(client, email):
     """Accounts with ``email`` in any letter case, through core_user_get_users (one call per e-mail).
 
     Its ``email`` criterion is a case-insensitive LIKE, so ``_`` and ``%`` are escaped and the
-    results filtered exactly (FACTS.md section 5). Raises AccessDeniedError when the token's
+    results filtered exactly (docs/moodle-behaviour.md#email-search). Raises AccessDeniedError when the token's
     service lacks core_user_get_users; callers treat that as "cannot confirm".
     """
     pattern = email.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -127,7 +127,7 @@ def search_email_case_insensitive(client, email):
 def prove_email_visibility(client):
     """Raise UsersNotVisibleError unless the token can see another user's e-mail; return that user.
 
-    FACTS.md section 9 (b): a token that cannot see other users gets [] for the admin account by id,
+    docs/moodle-behaviour.md#visibility: a token that cannot see other users gets [] for the admin account by id,
     and would get [] for every e-mail lookup too, which a naive client reads as "not found".
     """
     users = client.call(GET_USERS_BY_FIELD, {"field": "id", "values": [KNOWN_USER_ID]}) or []
@@ -142,7 +142,7 @@ def prove_email_visibility(client):
 def email_lookup_is_case_sensitive(client, known_user):
     """Whether core_user_get_users_by_field matches e-mails case-sensitively on this site.
 
-    True on PostgreSQL, False on MySQL/MariaDB ``_ci`` collations (FACTS.md section 3). Probed with
+    True on PostgreSQL, False on MySQL/MariaDB ``_ci`` collations (docs/moodle-behaviour.md#email-case). Probed with
     ``known_user`` (a visible account, e.g. what prove_email_visibility returned) looked up by its
     e-mail in swapped letter case; an e-mail without letters cannot tell, so it answers True.
     """

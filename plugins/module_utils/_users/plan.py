@@ -160,7 +160,7 @@ def confirm_email_case(client, creates, known_user, update):
     """Find accounts whose stored e-mail differs in letter case from both spellings looked up.
 
     Only a case-sensitive database (PostgreSQL) hides them from the exact lookups, and only
-    core_user_get_users (a case-insensitive LIKE, one call per e-mail: FACTS.md section 5) finds
+    core_user_get_users (a case-insensitive LIKE, one call per e-mail: docs/moodle-behaviour.md#email-search) finds
     them. A real run learns it for free when the create is refused ("Email address already
     exists"); check mode asks, so that its prediction is exact. Without core_user_get_users in the
     service it cannot, and returns False.

@@ -4,7 +4,7 @@
 """Input users as Moodle will see them: local validation, username derivation, the create payload.
 
 Pure functions over dicts: nothing here talks to Moodle. Everything that Moodle would reject in a
-create (and so roll back a whole batch with, FACTS.md section 4) is caught here first when it can be.
+create (and so roll back a whole batch with, docs/moodle-behaviour.md#create-transaction) is caught here first when it can be.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,7 +23,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup impo
 USER_FIELDS = ("email", "username", "firstname", "lastname", "idnumber", "auth", "password", "create_password",
                "lang", "timezone", "city", "country", "department", "institution", "phone1", "description",
                "customfields")
-# Profile fields sent on create and compared with Moodle's record (FACTS.md section 4 lists what
+# Profile fields sent on create and compared with Moodle's record (docs/moodle-behaviour.md#create-transaction lists what
 # core_user_create_users accepts; an unknown key fails the whole call).
 PROFILE_FIELDS = ("firstname", "lastname", "idnumber", "auth", "lang", "timezone", "city", "country",
                   "department", "institution", "phone1", "description")
@@ -37,7 +37,7 @@ _LENGTH_CHECKS = tuple(sorted(MAX_LENGTHS.items()))
 _EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
                     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
 # Fields Moodle cleans with PARAM_NOTAGS or PARAM_TEXT: validate_param() refuses a value that
-# strip_tags() would change (FACTS.md section 4: invalidparameter, which rolls back the whole batch).
+# strip_tags() would change (docs/moodle-behaviour.md#create-transaction).
 TAGLESS_FIELDS = ("firstname", "lastname", "phone1", "city", "department", "institution")
 # PHP's trim() characters (narrower than Python's str.strip()), and its isspace() for strip_tags().
 PHP_TRIM = " \t\n\r\0\x0b"
@@ -132,7 +132,7 @@ class UserRecord(object):
         return wanted
 
     def create_payload(self):
-        """The ``users[i]`` entry for core_user_create_users: only keys Moodle accepts (FACTS.md section 4)."""
+        """The ``users[i]`` entry for core_user_create_users: only keys Moodle accepts (docs/moodle-behaviour.md#create-transaction)."""
         payload = {"username": self.username, "firstname": _text(self.spec["firstname"]),
                    "lastname": _text(self.spec["lastname"]), "email": self.email}
         for name in PROFILE_FIELDS:
@@ -143,7 +143,7 @@ class UserRecord(object):
         if self.spec.get("password"):
             payload["password"] = _text(self.spec["password"])
         if self.spec.get("create_password"):
-            payload["createpassword"] = True  # the form encoder sends 1 (FACTS.md section 5)
+            payload["createpassword"] = True  # the form encoder sends 1 (docs/moodle-behaviour.md#request-encoding)
         if self.spec.get("customfields"):
             payload["customfields"] = [{"type": str(k), "value": _text(v)}
                                        for k, v in sorted(self.spec["customfields"].items())]
@@ -218,7 +218,7 @@ def validate(records, state):
 def differences(record, moodle_user):
     """``{field: (in Moodle, wanted)}`` for the given fields whose value differs from Moodle's record.
 
-    Moodle omits empty fields from lookups (FACTS.md section 3 transcripts), so a missing key is "".
+    Moodle omits empty fields from lookups (docs/moodle-behaviour.md#clean-lookup-values), so a missing key is "".
     E-mails differing only in letter case are the same address.
     """
     diffs = {}

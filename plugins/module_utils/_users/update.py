@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Update existing users in batches (FACTS.md section 5).
+"""Update existing users in batches (docs/moodle-behaviour.md#update-and-delete).
 
 core_user_update_users runs each user in its own transaction and reports problems as warnings, so
 a batch needs no splitting. A lost answer is reconciled by looking the users up again.

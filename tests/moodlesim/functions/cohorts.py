@@ -1,4 +1,4 @@
-"""core_cohort_* functions (FACTS.md §6)."""
+"""core_cohort_* functions (docs/moodle-behaviour.md#cohort-add-warnings, #cohort-reads-and-removals)."""
 
 from .. import php
 from ..errors import coding_exception, invalid_parameter, missing_record
@@ -100,7 +100,7 @@ def add_cohort_members(call, members):
             warnings.append({'warningcode': '3', 'message': 'record already exists: cohort(%s=%s %s=%s)'
                              % (ctype, cvalue, utype, uvalue)})
             continue
-        # The capability comes after the existence checks (FACTS.md §6).
+        # The capability comes after the existence checks (docs/moodle-behaviour.md#cohort-add-warnings).
         call.require_any((MANAGE, ASSIGN), ASSIGN)
         added.append((cohortid, userid))
     for cohortid, userid in added:
@@ -126,7 +126,7 @@ def delete_cohort_members(call, members):
                                  [member['userid'], 0, '1'])
         call.require_any((MANAGE, ASSIGN), ASSIGN)
         removed.append((cohort, user.id))
-    for cohort, userid in removed:  # a non-member is silently fine (FACTS.md §6)
+    for cohort, userid in removed:  # a non-member is silently fine (docs/moodle-behaviour.md#cohort-reads-and-removals)
         cohort.members.pop(userid, None)
     return None
 

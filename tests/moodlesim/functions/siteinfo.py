@@ -1,4 +1,4 @@
-"""core_webservice_get_site_info (FACTS.md §7)."""
+"""core_webservice_get_site_info (docs/moodle-behaviour.md#site-info)."""
 
 import hashlib
 
@@ -44,7 +44,7 @@ def get_site_info(call):
         'userid': user.id,
         'siteurl': call.wwwroot,
         'userpictureurl': call.picture_url('f1'),
-        # Exactly the functions of the token's service (FACTS.md §7).
+        # Exactly the functions of the token's service (docs/moodle-behaviour.md#site-info).
         'functions': [{'name': name, 'version': VERSION} for name in service.functions],
         'downloadfiles': 0,
         'uploadfiles': 0,
@@ -56,7 +56,7 @@ def get_site_info(call):
         'userquota': 0 if user.siteadmin else 104857600,
         'usermaxuploadfilesize': -1 if user.siteadmin else 67108864,
         'userhomepage': 1,
-        # A secret in real Moodle (FACTS.md §7); deterministic here.
+        # A secret in real Moodle (docs/moodle-behaviour.md#site-info); deterministic here.
         'userprivateaccesskey': hashlib.md5(('moodlesim-key:%d' % user.id).encode()).hexdigest(),
         'siteid': 1,
         'sitecalendartype': 'gregorian',

@@ -1,4 +1,4 @@
-"""core_user_* functions (FACTS.md §3-§5), computed from the site state."""
+"""core_user_* functions (docs/moodle-behaviour.md#create-transaction and the sections after it), computed from the site state."""
 
 import hashlib
 import re
@@ -161,7 +161,7 @@ def identity_fields(call):
 def user_details(call, user):
     """user_get_user_details_courses() in system context; None when the caller may not see the user.
 
-    This is the silent visibility filter of FACTS.md §3: no error, the user is simply left out.
+    This is the silent visibility filter (docs/moodle-behaviour.md#visibility): no error, the user is simply left out.
     """
     viewer = call.user
     current = user.id == viewer.id
@@ -235,7 +235,7 @@ def get_users_by_field(call, field, values):
     cleaned = []
     for value in values:
         clean = clean_param(value, ptype, call.settings['extendedusernamechars'])
-        # Each value must already be clean (FACTS.md §3): PHP's loose != against the cleaned value.
+        # Each value must already be clean (docs/moodle-behaviour.md#clean-lookup-values): PHP's loose != against the cleaned value.
         if not php.loose_equals(value, clean):
             raise invalid_parameter("The field '%s' value is invalid: %s(cleaned value: %s)" % (field, value, clean))
         cleaned.append(clean)
@@ -246,7 +246,7 @@ def get_users_by_field(call, field, values):
             if value in site.users:
                 ids.add(value)
         else:
-            # Exact SQL match, no deleted filter: the collation decides the case (FACTS.md §3, §5).
+            # Exact SQL match, no deleted filter: the collation decides the case (docs/moodle-behaviour.md#email-case).
             ids |= site.find_ids(field, value)
     result = []
     for userid in sorted(ids):
@@ -263,7 +263,7 @@ GET_USERS_TYPES = {'id': PARAM_INT, 'idnumber': PARAM_RAW, 'username': PARAM_USE
 
 
 def like_regex(pattern):
-    """sql_like(..., casesensitive=false): % and _ are wildcards, backslash escapes (FACTS.md §5)."""
+    """sql_like(..., casesensitive=false): % and _ are wildcards, backslash escapes (docs/moodle-behaviour.md#email-search)."""
     out, escaped = [], False
     for char in pattern:
         if escaped:
@@ -328,7 +328,7 @@ def _matches(site, user, key, value):
 # --- core_user_create_users ----------------------------------------------------------------------
 
 def password_policy_errors(settings, password):
-    """check_password_policy(): the HTML list Moodle uses as the error code (FACTS.md §4)."""
+    """check_password_policy(): the HTML list Moodle uses as the error code (docs/moodle-behaviour.md#password-policy)."""
     if not settings['passwordpolicy']:
         return ''
     errors = ''
@@ -356,7 +356,7 @@ def check_password(settings, password):
 
 
 def _email_taken(site, email, exclude=None):
-    """sql_equal('email', :email, false): case-insensitive whatever the database (FACTS.md §4)."""
+    """sql_equal('email', :email, false): case-insensitive whatever the database (docs/moodle-behaviour.md#email-case)."""
     return bool(site.find_ids('email', email, case_sensitive=False) - {exclude})
 
 
@@ -364,7 +364,7 @@ def create_users(call, users):
     call.require_capability('moodle/user:create')
     site = call.site
     settings = call.settings
-    staged = []  # one transaction for the batch (FACTS.md §4): inserted only if every user passes
+    staged = []  # one transaction for the batch (docs/moodle-behaviour.md#create-transaction): inserted only if every user passes
     try:
         for user in users:
             for name in ('username', 'firstname', 'lastname'):
@@ -390,7 +390,7 @@ def create_users(call, users):
                 check_password(settings, user['password'])  # user_create_user(): before the insert
             record = _new_user(call, user, createpassword)
             # The row is inserted inside the transaction: later users of the batch see it, and the
-            # id is consumed even if the batch rolls back (FACTS.md §4).
+            # id is consumed even if the batch rolls back (docs/moodle-behaviour.md#create-transaction).
             site.insert_user(record)
             staged.append(record)
     except MoodleError:
@@ -408,7 +408,7 @@ def _new_user(call, user, createpassword):
         preferences['auth_forcepasswordchange'] = '1'
     for preference in user.get('preferences') or []:
         preferences[preference['type']] = preference['value']
-    # Unknown custom profile field shortnames are silently ignored (FACTS.md §5): the site defines none.
+    # Unknown custom profile field shortnames are silently ignored (docs/moodle-behaviour.md#create-transaction): the site defines none.
     return User(call.site.allocate_userid(), password='' if createpassword else (user.get('password') or ''),
                 preferences=preferences, timecreated=call.now, timemodified=call.now, **fields)
 
@@ -420,7 +420,7 @@ def update_users(call, users):
     site = call.site
     warnings = []
     for user in users:
-        # Each user in its own transaction; a failure becomes a warning (FACTS.md §5).
+        # Each user in its own transaction; a failure becomes a warning (docs/moodle-behaviour.md#update-and-delete).
         try:
             _update_one(call, site, user)
         except MoodleError as error:
@@ -486,7 +486,7 @@ def delete_users(call, userids):
 
 
 def delete_user(site, user, now):
-    """delete_user(): keep the row, free username, e-mail and idnumber (FACTS.md §5)."""
+    """delete_user(): keep the row, free username, e-mail and idnumber (docs/moodle-behaviour.md#deleted-accounts)."""
     delname = clean_param('%s.%d' % (user.email, now), PARAM_USERNAME, site.settings['extendedusernamechars'])
     while site.find_ids('username', delname, case_sensitive=True):
         delname = _php_increment(delname)

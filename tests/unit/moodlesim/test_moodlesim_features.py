@@ -1,4 +1,4 @@
-"""The simulator's own features that the real transcripts do not cover (issue 3)."""
+"""The simulator's own features that the real transcripts do not cover."""
 
 import json
 import os

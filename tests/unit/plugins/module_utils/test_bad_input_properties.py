@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Property tests over bad input (issue 8): moodle_user's validation and planning never crash, never
+"""Property tests over bad input: moodle_user's validation and planning never crash, never
 pass on a record Moodle would refuse, and give every record they hold back a reason.
 
-The oracle is tests/hardening/model.py, an independent model of Moodle's create rules (FACTS.md
-sections 3-4). Moodle is an empty site behind ``responses`` that answers with recorded bodies: the
+The oracle is tests/hardening/model.py, an independent model of Moodle's create rules
+(docs/moodle-behaviour.md#create-transaction). Moodle is an empty site behind ``responses`` that answers with recorded bodies: the
 admin account for the visibility proof, ``[]`` for every e-mail lookup, so every valid record is
 planned for creation and every planned create is what a real run would send.
 """
@@ -86,7 +86,7 @@ def test_awkward_but_valid_people_are_sent_exactly_as_given(people):
 ])
 def test_names_that_param_notags_would_alter_are_held_back_with_a_reason(firstname, lastname):
     # firstname/lastname are PARAM_NOTAGS and validate_param() refuses any value its cleaning
-    # changes (FACTS.md section 4: invalidparameter); sending one rolls back the whole batch.
+    # changes (docs/moodle-behaviour.md#create-transaction); sending one rolls back the whole batch.
     people = [{"email": "notags@example.org", "firstname": firstname, "lastname": lastname, "create_password": True}]
 
     outcomes = planned(people)
@@ -118,7 +118,7 @@ def test_the_same_person_twice_in_other_letter_case_fails_both_with_the_position
 
 
 def test_two_emails_deriving_one_username_are_both_held_back():
-    # derive_username maps both + and ' to _, so both would become a_b@example.org (FACTS.md section 4:
+    # derive_username maps both + and ' to _, so both would become a_b@example.org (docs/moodle-behaviour.md#create-transaction:
     # Moodle refuses a username twice in one create).
     people = [{"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
               {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True}]

@@ -149,7 +149,7 @@ def test_error_envelopes_become_typed_errors_keyed_on_errorcode(name, error_clas
 
 @responses.activate
 def test_error_classes_do_not_depend_on_the_exception_class_name():
-    # Moodle 4.5 namespaces exception classes (FACTS.md section 2).
+    # Moodle 4.5 namespaces exception classes (docs/moodle-behaviour.md#error-envelope).
     responses.add(responses.POST, ENDPOINT, json={
         "exception": "core\\exception\\moodle_exception", "errorcode": "invalidtoken", "message": "Ungültiges Token"})
     with pytest.raises(errors.InvalidTokenError):
@@ -345,7 +345,7 @@ def test_a_call_over_max_input_vars_is_refused_before_sending():
         make_client(max_input_vars=5).call("core_user_get_users_by_field", {"field": "email", "values": [1, 2, 3]})
 
 
-# -- PHP's silent truncation past the site's max_input_vars (FACTS.md section 1) -------------
+# -- PHP's silent truncation past the site's max_input_vars (docs/moodle-behaviour.md#silent-truncation)---------
 
 def xml_answer(name):
     """A recorded XML answer: what Moodle sends when moodlewsrestformat did not arrive."""

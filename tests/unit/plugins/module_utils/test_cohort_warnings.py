@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Attributing core_cohort_add_cohort_members warnings (item-less, FACTS.md 6) to members."""
+"""Attributing core_cohort_add_cohort_members warnings (item-less: docs/moodle-behaviour.md#cohort-add-warnings) to members."""
 
 import pytest
 

@@ -23,7 +23,7 @@ ORDER = ["endpoint", "transport", "webservices_rest", "token", "service_access",
          "function:core_cohort_add_cohort_members", "user_visibility", "capability:moodle/user:create",
          "cohort", "least_privilege"]
 
-# The transcript site's TOKEN_OK: the setup guide's three functions, Manager + webservice/rest:use.
+# The transcript site's TOKEN_OK: the three enrolment functions, Manager + webservice/rest:use.
 TOKEN_OK = {
     "core_webservice_get_site_info": "site_info_token_ok",
     "lookup": "lookup_admin_by_id_token_ok",
