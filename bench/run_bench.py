@@ -42,7 +42,7 @@ sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integr
 
 from moodlesim import Simulator, TOKENS  # noqa: E402  pylint: disable=wrong-import-position
 import harness  # noqa: E402  pylint: disable=wrong-import-position
-from hardening import flow  # noqa: E402  pylint: disable=wrong-import-position
+from support import flow  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (  # noqa: E402  pylint: disable=wrong-import-position
     ADD_COHORT_MEMBERS,
     CREATE_USERS,

@@ -3,9 +3,6 @@
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
@@ -13,7 +10,7 @@ module: app_token_check
 short_description: Check the application's .env file and scan files for a leaked Moodle token
 version_added: 0.1.0
 description:
-  - Checks the application host's side of the Moodle web services set-up: the C(.env) file the application
+  - Checks the application host's side of the Moodle web services set-up, the C(.env) file the application
     reads the token from, and the places the token must never go.
   - "V(env_file:keys): O(env_file) defines every key of O(env_keys) with a value."
   - "V(env_file:permissions): O(env_file) is neither readable nor writable by other users."

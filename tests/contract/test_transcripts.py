@@ -50,8 +50,6 @@ SETTINGS = {
     'm2_maintenance_lookup': {'maintenance': True},
     'm2_maintenance_lookup_siteadmin': {'maintenance': True},
 }
-# Transcripts the simulator cannot match, with the reason (see README.md). Kept empty when all conform.
-NOT_MATCHED = {}
 
 
 def _summary_names(filename):
@@ -198,13 +196,7 @@ def test_plan_covers_every_transcript():
     assert len(planned) == 212
 
 
-def _params():
-    for name in all_transcripts():
-        marks = [pytest.mark.xfail(strict=True, reason=NOT_MATCHED[name])] if name in NOT_MATCHED else []
-        yield pytest.param(name, id=name, marks=marks)
-
-
-@pytest.mark.parametrize('name', list(_params()))
+@pytest.mark.parametrize('name', all_transcripts())
 def test_transcript(name, replay_results):
     problems = replay_results[name]
     assert not problems, '\n'.join(problems)

@@ -13,7 +13,7 @@ import json
 from hypothesis import HealthCheck, Phase, example, given, settings
 
 import harness
-from hardening import strategies
+from support import strategies
 from moodlesim import TOKENS
 
 BATCH = settings(max_examples=2, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],

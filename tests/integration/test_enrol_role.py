@@ -81,7 +81,6 @@ def test_csv_with_bom_enrols_everyone_then_rerun_reports_no_change(moodle_sim, t
     source = write_csv(str(tmp_path / "people.csv"), given + [{"email": LEARNER, "firstname": "Existing",
                                                               "lastname": "Learner"}])
     report = str(tmp_path / "report.json")
-    sim.reset_counts()
 
     first = enrol(sim, {"moodle_enrol_users_csv": source, "moodle_enrol_report": report})
 
@@ -194,7 +193,6 @@ def test_timeout_and_retries_from_variables_reach_both_modules(moodle_sim, tmp_p
     base = {"moodle_enrol_users": given, "moodle_enrol_skip_preflight": True, "moodle_timeout": 5}
     # Every lookup answers 503: with moodle_retries 0 the role sends each lookup once and reports failures.
     sim.inject_fault("http_status", wsfunction="core_user_get_users_by_field", times=100, status=503)
-    sim.reset_counts()
     run = enrol(sim, dict(base, moodle_retries=0))
     assert run.rc != 0 and "503" in run.output, run
     assert sim.request_counts().get("core_user_get_users_by_field") == 1
@@ -211,7 +209,6 @@ def test_latin1_csv_is_refused_before_anything_is_sent(moodle_sim, tmp_path):
     source = str(tmp_path / "latin1.csv")
     with open(source, "w", encoding="latin-1") as handle:
         handle.write(u"email,firstname,lastname\nzoe@example.org,Zoé,Lefèvre\n")
-    sim.reset_counts()
 
     run = enrol(sim, {"moodle_enrol_users_csv": source})
 
@@ -223,7 +220,6 @@ def test_latin1_csv_is_refused_before_anything_is_sent(moodle_sim, tmp_path):
 def test_failed_preflight_stops_before_any_write(moodle_sim, tmp_path):
     sim = moodle_sim
     sim.settings(rest=False)
-    sim.reset_counts()
 
     run = enrol(sim, {"moodle_enrol_users": people(2)})
 

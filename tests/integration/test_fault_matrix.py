@@ -4,11 +4,11 @@
 """The fault matrix: the enrol flow under the simulator's fault injection.
 
 Every scenario ends with the same promise, checked against the simulator's state
-(tests/hardening/invariants.py): each input person is either created (once) and in the cohort, or
+(tests/support/invariants.py): each input person is either created (once) and in the cohort, or
 reported ``failed`` with a reason; nobody is created twice; no report row claims what the site
 contradicts. Where the first run may legitimately leave people failed, a clean rerun must then
 enrol everyone. The flow is the enrol role's module steps with its own filters and report
-(hardening.flow lean mode), with the seed's three-function token (TOKEN_OK), small populations,
+(support.flow lean mode), with the seed's three-function token (TOKEN_OK), small populations,
 batches of 5, short timeouts and quick retries, so the whole file stays short.
 """
 
@@ -20,7 +20,7 @@ import pytest
 
 from moodlesim import TOKENS
 
-from hardening import flow, invariants
+from support import flow, invariants
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, CREATE_USERS, GET_USERS_BY_FIELD
 
 TOKEN = TOKENS["TOKEN_OK"]

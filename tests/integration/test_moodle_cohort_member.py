@@ -54,7 +54,6 @@ def test_add_one_user_by_email_then_rerun_reports_no_change(moodle_sim):
 
 def test_add_5000_in_one_task_in_few_requests_and_rerun_changes_nothing(moodle_sim):
     emails, ids = add_people(moodle_sim, 5000)
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, cohort_id=2, users=emails)
     assert result["summary"]["added"] == 5000 and result["changed"] is True
     assert sorted(moodle_sim.cohort_members(2)) == ids
@@ -71,7 +70,6 @@ def test_add_5000_in_one_task_in_few_requests_and_rerun_changes_nothing(moodle_s
 def test_full_token_reads_members_first_and_sends_only_newcomers(moodle_sim):
     emails, ids = add_people(moodle_sim, 3)
     moodle_sim.add_cohort_member(1, ids[0])
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, "TOKEN_FULL", cohort_id=1, users=emails)
     assert statuses(result) == ["member", "added", "added"]
     assert result["cohort"] == {"id": 1, "idnumber": "onemembership", "name": "OneMembership"}
@@ -102,7 +100,6 @@ def test_cohort_by_idnumber_with_guide_and_full_tokens(moodle_sim):
 
 def test_unknown_cohort_fails_after_one_request(moodle_sim):
     emails, _ids = add_people(moodle_sim, 300)
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, "TOKEN_OK", cohort_id=999999, users=emails)
     assert result["failed"] is True and "cohort id=999999 not exists" in result["msg"]
     assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1  # not one per batch
@@ -171,7 +168,6 @@ def test_exclusive_with_max_removals_makes_the_cohort_exactly_the_users(moodle_s
 def test_check_mode_with_the_read_function_is_exact_and_writes_nothing(moodle_sim):
     emails, ids = add_people(moodle_sim, 2)
     moodle_sim.add_cohort_member(1, ids[0])
-    moodle_sim.reset_counts()
     result, run = play(moodle_sim, "TOKEN_FULL", check=True, diff=True, cohort_id=1,
                        users=emails + ["future@example.org"])
     assert statuses(result) == ["member", "would_add", "would_add"] and result["changed"] is True
@@ -183,7 +179,6 @@ def test_check_mode_with_the_read_function_is_exact_and_writes_nothing(moodle_si
 
 def test_check_mode_without_the_read_function_is_unknown_and_says_what_to_add(moodle_sim):
     moodle_sim.add_cohort_member(1, 7)
-    moodle_sim.reset_counts()
     result, run = play(moodle_sim, "TOKEN_OK", check=True, cohort_id=1, users=[LEARNER, "future@example.org"])
     assert statuses(result) == ["unknown", "would_add"] and result["changed"] is True
     assert "core_cohort_get_cohort_members" in run.output

@@ -67,7 +67,6 @@ def test_create_one_user_then_rerun_reports_no_change(moodle_sim):
 
 def test_create_1000_in_one_task_in_few_requests_then_rerun_changes_nothing(moodle_sim):
     people = [person(n) for n in range(1000)]
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, people=people)
     assert result["summary"]["created"] == 1000 and result["changed"] is True and not result.get("failed")
     assert [r["email"] for r in result["results"]] == [p["email"] for p in people]
@@ -102,7 +101,6 @@ def test_invalid_records_mixed_into_a_batch_fail_and_the_others_are_created(mood
     people = [person(0), person(1, email="not an e-mail"), person(2, username="Upper.Case"),
               person(3, firstname=""), person(4, create_password=None), person(5), person(6, email="Dup@example.org"),
               person(7, email="dup@EXAMPLE.org"), person(8)]
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, people=people)
     assert result.get("failed") is True
     assert statuses(result) == ["created", "failed", "failed", "failed", "failed", "created", "failed", "failed",
@@ -117,7 +115,6 @@ def test_batch_refused_by_moodle_is_split_and_only_the_bad_records_fail(moodle_s
     people[7] = person(7, create_password=None, password="short")       # password policy
     people[23] = person(23, lang="xx")                                    # not an installed language
     people[31] = person(31, username="existing.learner")                 # username of another account
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, people=people)
     expected = ["created"] * 40
     for bad in (7, 23, 31):
@@ -171,7 +168,6 @@ def test_check_mode_diff_shows_creations_without_passwords(moodle_sim):
 
 # -- permissions ----------------------------------------------------------------------------------------
 def test_token_that_cannot_see_users_fails_clearly_and_creates_nobody(moodle_sim):
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, token_name="TOKEN_NOCAP_RESTONLY", people=[person(n) for n in range(3)])
     assert result.get("failed") is True
     assert "cannot see other users' e-mail addresses" in result["msg"]

@@ -6,7 +6,7 @@
 Each run goes at -vvvv, with ANSIBLE_LOG_PATH, the ansible.builtin.junit callback and diff mode on,
 with failures injected (an unknown token, a token whose service lacks functions, HTTP 500s, a server
 that echoes the request back, answers the client cannot parse); then stdout, stderr, the log, the
-JUnit XML and the report file are searched for every spelling of the secrets (hardening/leaks.py).
+JUnit XML and the report file are searched for every spelling of the secrets (support/leaks.py).
 Then HTTPS with a certificate made at test time: verification on by default refuses it clearly,
 ca_path trusts it, validate_certs=false warns.
 """
@@ -22,7 +22,7 @@ import pytest
 from moodlesim import Simulator, TOKENS
 
 import harness
-from hardening import leaks, tls
+from support import leaks, tls
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, CREATE_USERS
 
 UNKNOWN_TOKEN = "5f1e0c6a9b7d4e2f8a3c1b0d9e8f7a6b"   # 32 hex, like a real token, unknown to the site
@@ -90,6 +90,8 @@ def test_verify_with_a_token_missing_functions_never_prints_the_token(moodle_sim
         "moodle_url": moodle_sim.url, "moodle_token": token, "moodle_preflight_cohort_id": "1"})
 
     assert run.rc != 0, run
+    # The run got as far as the function checks: it names what the token's service lacks.
+    assert "function:%s" % CREATE_USERS in run.stdout and "not in the token's service" in run.stdout, run
     assert_no_secret(texts(run), {"token": token})
 
 
@@ -108,7 +110,9 @@ def test_enrol_with_server_errors_keeps_token_and_passwords_out_of_every_output(
                                    "moodle_enrol_cohort_id": 1, "moodle_enrol_report": str(report)})
 
     assert run.rc != 0, run     # the cohort step kept failing: reported, and the play fails at the end
-    assert report.exists(), run
+    # The lost create was reconciled and resent: everyone exists once; the report names every person.
+    assert [len(moodle_sim.find_users(email=p["email"])) for p in people] == [1, 1, 1]
+    assert [row["email"] for row in json.loads(report.read_text())["people"]] == [p["email"] for p in people]
     secrets = dict(PASSWORDS, token=token)
     assert_no_secret(texts(run, report), secrets)
 

@@ -4,7 +4,7 @@
 """Property tests over bad input: moodle_user's validation and planning never crash, never
 pass on a record Moodle would refuse, and give every record they hold back a reason.
 
-The oracle is tests/hardening/model.py, an independent model of Moodle's create rules
+The oracle is tests/support/model.py, an independent model of Moodle's create rules
 (docs/moodle-behaviour.md#create-transaction). Moodle is an empty site behind ``responses`` that answers with recorded bodies: the
 admin account for the visibility proof, ``[]`` for every e-mail lookup, so every valid record is
 planned for creation and every planned create is what a real run would send.
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
 
-from recorded import ENDPOINT, load_transcript, make_client
-from hardening import model, strategies
+from support.recorded import ENDPOINT, load_transcript, make_client
+from support import model, strategies
 
 # Deterministic and quick enough for CI: a fixed number of examples derived from the test itself, and
 # no shrinking (a failure is reported as found, which keeps a failing run as short as a passing one).

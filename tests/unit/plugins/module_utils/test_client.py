@@ -19,7 +19,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest impor
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from support.recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 
 def make_client(**kwargs):
@@ -430,5 +430,7 @@ def test_passwords_sent_are_scrubbed_raw_and_form_encoded_from_what_the_server_e
     assert text.count(MASK) == 3
 
 
-def test_client_repr_does_not_show_the_token():
-    assert TOKEN not in repr(make_client())
+def test_client_repr_names_the_endpoint_and_never_the_token():
+    client = make_client()
+    assert repr(client) == "MoodleClient(url=%r)" % ENDPOINT
+    assert TOKEN not in str(client)

@@ -9,7 +9,7 @@ import responses
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from support.recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])

@@ -16,8 +16,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve i
     FunctionRequiredError,
 )
 
-from cohort_stub import LOST, member_ids
-from recorded import body, make_client
+from support.moodle_stub import LOST, member_ids
+from support.recorded import body, make_client
 
 COHORT = Cohort(1, "onemembership", "OneMembership")
 NONE_WARNED = body("add_cohort_member_new")

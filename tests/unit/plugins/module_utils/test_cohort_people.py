@@ -9,8 +9,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users import look
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import parse_users, resolve_people
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_USERS_BY_FIELD, SEARCH_USERS
 
-from cohort_stub import parsed
-from recorded import body, make_client
+from support.moodle_stub import parsed
+from support.recorded import body, make_client
 
 ADMIN = body("lookup_admin_by_id_token_ok")
 

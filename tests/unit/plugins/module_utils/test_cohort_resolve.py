@@ -8,8 +8,8 @@ import pytest
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import resolve as cr
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS, GET_COHORTS, SEARCH_COHORTS
 
-from cohort_stub import parsed
-from recorded import body, make_client
+from support.moodle_stub import parsed
+from support.recorded import body, make_client
 
 NOT_IN_SERVICE = body("wsfunction_not_in_service")
 

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import add_warnings as cw
 
-from recorded import load_transcript
+from support.recorded import load_transcript
 
 
 def warnings_of(name):

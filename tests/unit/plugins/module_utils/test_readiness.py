@@ -15,7 +15,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest impor
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ENROLMENT_FUNCTIONS
 
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from support.recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 GUIDE = list(ENROLMENT_FUNCTIONS)
 ORDER = ["endpoint", "transport", "webservices_rest", "token", "service_access",

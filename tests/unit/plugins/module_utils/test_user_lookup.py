@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import lookup as user_lookup
-from recorded import ENDPOINT, load_transcript, make_client
+from support.recorded import ENDPOINT, load_transcript, make_client
 
 
 def fields(call):

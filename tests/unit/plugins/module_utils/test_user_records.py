@@ -16,7 +16,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records imp
     validate,
 )
 
-from recorded import load_transcript
+from support.recorded import load_transcript
 
 
 def rec(index=0, match_by="email", **spec):

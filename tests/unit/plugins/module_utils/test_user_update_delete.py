@@ -1,88 +1,82 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Updates (warnings per user) and deletes (all-or-nothing, split) of existing users."""
+"""Updates (warnings per user) and deletes (all-or-nothing, split) of existing users, on the simulated Moodle."""
 
-import json
-
-import responses
-
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import DELETE_USERS, UPDATE_USERS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.delete import delete_users
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.delete import delete_users
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.update import update_users
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import DELETE_USERS, UPDATE_USERS
 
-from recorded import body, make_client
-from user_fake_moodle import FULL_SERVICE, GUIDE_SERVICE, FakeMoodle
+from support.site import FULL_TOKEN, SentCalls, sim_client
 
 
-def planned(client, specs, state="present", update=False):
-    records = validate([UserRecord(i, s) for i, s in enumerate(specs)], state)
+def planned(client, specs, state="present", update=False, match_by="email"):
+    records = validate([UserRecord(i, s, match_by) for i, s in enumerate(specs)], state)
     return plan(client, records, state, update)
 
 
-@responses.activate
-def test_update_sends_only_changed_fields_and_marks_users_updated():
-    moodle = FakeMoodle(functions=FULL_SERVICE).install()
-    moodle.add_user("b@example.org", "b", department="Sales")
-    client = make_client()
+def user(sim, userid):
+    return sim.find_users(id=userid)[0]
+
+
+def test_update_sends_only_changed_fields_and_marks_users_updated(moodle_sim):
+    moodle_sim.add_user("b", "b@example.org", department="Sales")
+    client = sim_client(moodle_sim, token=FULL_TOKEN)
     outcomes = planned(client, [{"email": "existing.learner@example.com", "department": "Ops"},
                                 {"email": "b@example.org", "department": "Sales"}], update=True)
+    sent = SentCalls(client)
     update_users(client, outcomes)
     assert [o.status for o in outcomes] == ["updated", "exists"]
-    sent = [dict(pairs) for fn, pairs in moodle.calls if fn == UPDATE_USERS]
-    assert len(sent) == 1
-    assert {k: v for k, v in sent[0].items() if k.startswith("users")} == {
+    updates = [dict(fields) for fields in sent.of(UPDATE_USERS)]
+    assert len(updates) == 1
+    assert {k: v for k, v in updates[0].items() if k.startswith("users")} == {
         "users[0][id]": "7", "users[0][department]": "Ops"}
-    assert moodle.users[7]["department"] == "Ops"
+    assert user(moodle_sim, 7)["department"] == "Ops"
 
 
-@responses.activate
-def test_update_warning_fails_only_its_user():
-    moodle = FakeMoodle(functions=FULL_SERVICE).install()
-    moodle.add_user("b@example.org", "b")
-    warning = json.loads(body("m2_update_users_duplicate_email"))
-    warning["warnings"][0]["itemid"] = 100
-    moodle.fail_next[UPDATE_USERS] = [json.dumps(warning)]
-    client = make_client()
-    outcomes = planned(client, [{"email": "existing.learner@example.com", "department": "Ops"},
-                                {"email": "b@example.org", "department": "Ops"}], update=True)
+def test_update_warning_fails_only_its_user(moodle_sim):
+    b = moodle_sim.add_user("b", "b@example.org")
+    client = sim_client(moodle_sim, token=FULL_TOKEN)
+    # b, found by username, is asked to take the existing learner's e-mail: Moodle warns for b alone.
+    outcomes = planned(client, [{"username": "existing.learner", "email": "existing.learner@example.com",
+                                 "department": "Ops"},
+                                {"username": "b", "email": "existing.learner@example.com", "department": "Ops"}],
+                       update=True, match_by="username")
     update_users(client, outcomes)
     assert [o.status for o in outcomes] == ["updated", "failed"]
     assert outcomes[1].msg == "Moodle did not update this user: useremailduplicate: Duplicate address"
+    assert user(moodle_sim, 7)["department"] == "Ops" and user(moodle_sim, b["id"])["email"] == "b@example.org"
 
 
-@responses.activate
-def test_update_without_the_function_in_the_service_fails_with_where_to_add_it():
-    FakeMoodle(functions=GUIDE_SERVICE).install()
-    client = make_client()
+def test_update_without_the_function_in_the_service_fails_with_where_to_add_it(moodle_sim):
+    client = sim_client(moodle_sim)
     outcomes = planned(client, [{"email": "existing.learner@example.com", "department": "Ops"}], update=True)
     update_users(client, outcomes)
     assert outcomes[0].status == "failed"
     assert "External services > <service> > Functions" in outcomes[0].msg
+    assert user(moodle_sim, 7).get("department", "") == ""
 
 
-@responses.activate
-def test_delete_of_admin_is_isolated_and_the_others_are_deleted():
-    moodle = FakeMoodle(functions=FULL_SERVICE).install()
+def test_delete_of_admin_is_isolated_and_the_others_are_deleted(moodle_sim):
     for name in ("a", "b", "c"):
-        moodle.add_user("%s@example.org" % name, name)
-    client = make_client()
+        moodle_sim.add_user(name, "%s@example.org" % name)
+    client = sim_client(moodle_sim, token=FULL_TOKEN)
     outcomes = planned(client, [{"email": "a@example.org"}, {"email": "admin@example.com"},
                                 {"email": "b@example.org"}, {"email": "c@example.org"}], state="absent")
     delete_users(client, outcomes)
     assert [o.status for o in outcomes] == ["deleted", "failed", "deleted", "deleted"]
     assert "Administrator accounts cannot be deleted" in outcomes[1].msg
-    assert sorted(moodle.users) == [2, 7]
+    assert not any(moodle_sim.find_users(username=name) for name in ("a", "b", "c"))
+    assert moodle_sim.find_users(username="admin")
 
 
-@responses.activate
-def test_delete_whose_answer_was_lost_is_confirmed_by_lookup():
-    moodle = FakeMoodle(functions=FULL_SERVICE).install()
-    moodle.drop_after_commit[DELETE_USERS] = 1
-    client = make_client()
+def test_delete_whose_answer_was_lost_is_confirmed_by_lookup(moodle_sim):
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=DELETE_USERS, on_calls=[1])
+    client = sim_client(moodle_sim, token=FULL_TOKEN)
     outcomes = planned(client, [{"email": "existing.learner@example.com"}], state="absent")
     delete_users(client, outcomes)
     assert outcomes[0].status == "deleted"
-    assert moodle.count(DELETE_USERS) == 1 and 7 not in moodle.users
+    assert moodle_sim.request_counts()[DELETE_USERS] == 1
+    assert not moodle_sim.find_users(username="existing.learner")

@@ -13,7 +13,7 @@ import os
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
-TRANSCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "transcripts")
+TRANSCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "transcripts")
 TOKEN = "0123456789abcdef0123456789abcdef"
 BASE_URL = "https://moodle.example.org"
 ENDPOINT = BASE_URL + "/webservice/rest/server.php"

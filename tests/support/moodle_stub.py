@@ -1,7 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A responses-backed Moodle endpoint for the cohort tests: answers per wsfunction, in order, from real bodies."""
+"""A responses-backed Moodle endpoint that answers per wsfunction, in the order a test chooses.
+
+The simulator (tests/moodlesim, the ``moodle_sim`` fixture) is the fake Moodle wherever it can answer. This stub
+serves the cohort unit tests that need answers the simulator never gives on its own: an answer lost at a chosen
+call of a chosen function (then a different answer to the re-send), add warnings Moodle's code cannot produce
+(an unparseable message, warnings out of member order) to test their attribution, and recorded bodies replayed
+in a fixed order to pin one branch of the cohort resolution.
+"""
 
 import json
 from collections import defaultdict
@@ -10,7 +17,7 @@ from urllib.parse import parse_qsl
 import requests
 import responses
 
-from recorded import ENDPOINT, load_transcript
+from support.recorded import ENDPOINT, load_transcript
 
 LOST = requests.exceptions.ConnectionError("Connection reset by peer")
 
