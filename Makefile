@@ -92,3 +92,10 @@ clean:
 # MOODLE_ONEMEMBERSHIP_COHORT_ID from the environment; every test is skipped, saying why, when they are unset.
 test-real: link
 	$(BIN)/python -m pytest tests/real -rs
+
+# Unit tests and an integration subset on every ansible-core from requires_ansible to the newest release, each in
+# its own venv under build/versions/ (tools/test_versions.py says which versions and why that subset). Not part
+# of `make test`: about two minutes per version.
+.PHONY: test-versions
+test-versions: link
+	$(BIN)/python tools/test_versions.py

@@ -9,9 +9,6 @@ hundred people does (bench/RESULTS.md). The write is atomic and the file is priv
 Documentation: plugins/modules/report_file.py.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 import stat

@@ -9,9 +9,6 @@ No I/O and no Moodle calls here: the role reads the file with the ``ansible.buil
 the modules talk to Moodle. Documentation of each filter: ``<filter name>.yml`` next to this file.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import csv
 import io

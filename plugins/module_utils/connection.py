@@ -6,9 +6,6 @@
 Documented once in ``doc_fragments/connection.py``; defined once here.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 

@@ -9,9 +9,6 @@ Pure functions over the file system; git is reached through a ``run(args, cwd)``
 ``(rc, stdout, stderr)`` (AnsibleModule.run_command in the module). No result ever contains the token.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import os
 import stat

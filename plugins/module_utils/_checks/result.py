@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The shape of one check's result, shared by the site checks and the local checks."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 

@@ -8,16 +8,10 @@ reject before it could write anything (each probe says why in a comment). The ch
 fixed order, each ``{id, status, summary, remediation}`` with status pass, fail, warn or skip.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 controller targets are out of scope
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import urlsplit
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.result import FAIL, PASS, SKIP, WARN, check, sentence
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client import errors

@@ -9,9 +9,6 @@ classification uses ``errorcode`` only. Each error carries a ``remediation`` tha
 operator what to change in Moodle and where.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 

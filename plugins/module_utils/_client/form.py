@@ -8,10 +8,6 @@ Booleans must be 0/1, and an empty list cannot be expressed at all (the key is s
 so callers never send one.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 def _scalar(value):
     # Moodle rejects true/false (PARAM_BOOL wants 0/1); check bool before int, bool is an int.

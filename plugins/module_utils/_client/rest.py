@@ -6,9 +6,6 @@
 It knows nothing of Ansible: modules build it through ``connection.client_from_module``.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import collections
 import json
@@ -23,11 +20,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the modules' missi
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-try:
-    from urllib.parse import quote, quote_plus, urlsplit
-except ImportError:  # pragma: no cover - Python 2 controller targets are out of scope
-    from urllib import quote, quote_plus  # type: ignore
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import quote, quote_plus, urlsplit
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     HTTPStatusError,

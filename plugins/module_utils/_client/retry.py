@@ -8,9 +8,6 @@ Only failures that cannot have changed anything are retried: any failure of a re
 A write whose answer was lost is the caller's to reconcile (errors.OutcomeUnknownError).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 # HTTP statuses a proxy or an overloaded PHP-FPM returns for a request worth repeating.
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))

@@ -16,9 +16,6 @@ message does not parse is placed by its order among the members; when even that 
 member it is about, the members concerned are reported as ``UNATTRIBUTED`` for the caller to re-check.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 

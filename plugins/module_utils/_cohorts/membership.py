@@ -8,9 +8,6 @@ Exact even with only core_cohort_add_cohort_members (docs/moodle-behaviour.md#co
 what must change is sent and check mode is exact too.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     AccessDeniedError,

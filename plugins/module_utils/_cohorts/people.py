@@ -7,9 +7,6 @@ Lookups go through the shared user_lookup (case-insensitive e-mails, PARAM_USERN
 proof): an empty answer counts as "no such user" only once the token is proven to see users.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 

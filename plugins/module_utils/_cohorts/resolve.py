@@ -8,9 +8,6 @@ core_cohort_add_cohort_members: every read here is optional, and "not in the ser
 view capability) simply means "not readable", leaving the add call's warnings to tell (docs/moodle-behaviour.md#cohort-add-warnings).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     AccessDeniedError,

@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where things are in Moodle's administration: the paths every remediation names."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 WS_ADMIN = "Site administration > Server > Web services"
 TOKENS = "%s > Manage tokens" % WS_ADMIN

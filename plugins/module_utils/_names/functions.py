@@ -3,9 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Moodle web service functions this collection calls, spelled once, and which of them only read."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 SITE_INFO = "core_webservice_get_site_info"
 

@@ -10,9 +10,6 @@ A record Moodle refuses is explained by looking again: created meanwhile (anothe
 taken in another letter case (found with core_user_get_users: docs/moodle-behaviour.md#email-search), username taken.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError, MoodleError, OutcomeUnknownError
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, batches_of

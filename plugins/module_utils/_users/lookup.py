@@ -6,9 +6,6 @@
 Shared by moodle_user and moodle_cohort_member. Pure Moodle semantics over a MoodleClient.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 

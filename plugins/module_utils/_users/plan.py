@@ -8,9 +8,6 @@ Reads only (lookups), so check mode runs exactly this and stops. Each record get
 ``user_create`` / ``user_write`` carry out.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (

@@ -7,9 +7,6 @@ Pure functions over dicts: nothing here talks to Moodle. Everything that Moodle 
 create (and so roll back a whole batch with, docs/moodle-behaviour.md#create-transaction) is caught here first when it can be.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 

@@ -6,9 +6,6 @@
 Passwords never appear: diffs are built from UserRecord.public() and Moodle's own records.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
 

@@ -7,9 +7,6 @@ core_user_update_users runs each user in its own transaction and reports problem
 a batch needs no splitting. A lost answer is reconciled by looking the users up again.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, batches_of
