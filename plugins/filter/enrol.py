@@ -34,6 +34,7 @@ CSV_ALIASES = {
 }
 # Moodle's own "Upload users" CSV names custom profile fields profile_field_<shortname>.
 PROFILE_FIELD_PREFIX = "profile_field_"
+PROFILE_FIELD_PREFIX_LENGTH = len(PROFILE_FIELD_PREFIX)
 # Passwords are kept verbatim: a space may be part of one.
 UNSTRIPPED_FIELDS = ("password",)
 
@@ -49,7 +50,7 @@ def _header_key(cell):
     """A header cell as a field name: ``First Name`` -> ``firstname``; custom fields keep their shortname."""
     raw = cell.strip()
     if raw.lower().startswith(PROFILE_FIELD_PREFIX):
-        return PROFILE_FIELD_PREFIX + raw[len(PROFILE_FIELD_PREFIX):]
+        return PROFILE_FIELD_PREFIX + raw[PROFILE_FIELD_PREFIX_LENGTH:]
     key = _HEADER_SEPARATORS.sub("_", raw.lower())
     return CSV_ALIASES.get(key, key)
 
@@ -113,7 +114,8 @@ def _header_keys(header, delimiter, unknown_columns):
     unknown = []
     for index, key in enumerate(keys):
         if not key:
-            if any(keys[index + 1:]):
+            following = index + 1
+            if any(keys[following:]):
                 raise AnsibleFilterError("column %d of the CSV header has no name" % (index + 1))
             continue
         if key in seen:
@@ -139,7 +141,7 @@ def _person(keys, row):
             # An empty cell means "not given", so that moodle_user's defaults apply (e.g. the username).
             continue
         if key.startswith(PROFILE_FIELD_PREFIX):
-            person.setdefault("customfields", {})[key[len(PROFILE_FIELD_PREFIX):]] = value
+            person.setdefault("customfields", {})[key[PROFILE_FIELD_PREFIX_LENGTH:]] = value
         else:
             person[key] = value
     return person

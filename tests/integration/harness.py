@@ -76,7 +76,7 @@ def _parse_adhoc_result(stdout):
     if start < 0:
         return None
     try:
-        result, _end = json.JSONDecoder().raw_decode(stdout[start + 3:])
+        result, _end = json.JSONDecoder().raw_decode(stdout, start + len("=> "))
     except ValueError:
         return None
     return result

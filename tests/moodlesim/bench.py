@@ -27,7 +27,8 @@ def run(users=10000, create_batch=250, lookup_batch=1000, member_batch=500):
         start = time.perf_counter()
         for offset in range(0, users, create_batch):
             fields = []
-            for index, email in enumerate(emails[offset:offset + create_batch]):
+            end = offset + create_batch
+            for index, email in enumerate(emails[offset:end]):
                 prefix = 'users[%d]' % index
                 fields += [(prefix + '[username]', email.split('@')[0]), (prefix + '[firstname]', 'Bench'),
                            (prefix + '[lastname]', 'User'), (prefix + '[email]', email),
@@ -39,7 +40,8 @@ def run(users=10000, create_batch=250, lookup_batch=1000, member_batch=500):
         start = time.perf_counter()
         found = 0
         for offset in range(0, users, lookup_batch):
-            fields = [('field', 'email')] + [('values[%d]' % i, e) for i, e in enumerate(emails[offset:offset + lookup_batch])]
+            end = offset + lookup_batch
+            fields = [('field', 'email')] + [('values[%d]' % i, e) for i, e in enumerate(emails[offset:end])]
             found += len(_post(session, sim, 'core_user_get_users_by_field', fields))
         assert found == users, found
         timings['lookup'] = time.perf_counter() - start
@@ -48,7 +50,8 @@ def run(users=10000, create_batch=250, lookup_batch=1000, member_batch=500):
         usernames = [e.split('@')[0] for e in emails]
         for offset in range(0, users, member_batch):
             fields = []
-            for index, username in enumerate(usernames[offset:offset + member_batch]):
+            end = offset + member_batch
+            for index, username in enumerate(usernames[offset:end]):
                 prefix = 'members[%d]' % index
                 fields += [(prefix + '[cohorttype][type]', 'id'), (prefix + '[cohorttype][value]', '1'),
                            (prefix + '[usertype][type]', 'username'), (prefix + '[usertype][value]', username)]

@@ -55,7 +55,8 @@ def _parse_name(name):
                 keys[0] = keys[0] + '_' + rest[1:].replace(' ', '_').replace('.', '_').replace('[', '_')
             break
         keys.append(rest[1:end])
-        rest = rest[end + 1:]
+        after = end + 1
+        rest = rest[after:]
     return keys
 
 

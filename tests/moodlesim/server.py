@@ -289,7 +289,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         body = self._body()
         if url.path.startswith(CONTROL_PREFIX):
-            self._control(method, url.path[len(CONTROL_PREFIX):].strip('/'), body)
+            self._control(method, url.path.partition(CONTROL_PREFIX)[2].strip('/'), body)
         elif url.path == rest.ENDPOINT:
             self._moodle(method, url.query, body)
         else:

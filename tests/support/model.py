@@ -33,7 +33,7 @@ def php_strip_tags_changes(text):
         return True
     for position, char in enumerate(text):
         if char == "<":
-            following = text[position + 1:position + 2]
+            following = text[position + 1] if position + 1 < len(text) else ""
             if following == "" or following not in PHP_SPACE:
                 return True
     return False

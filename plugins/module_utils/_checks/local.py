@@ -32,7 +32,7 @@ def parse_env(text):
         if not line or line.startswith("#") or "=" not in line:
             continue
         if line.startswith("export "):
-            line = line[len("export "):].lstrip()
+            line = line.partition(" ")[2].lstrip()
         key, value = line.split("=", 1)
         key, value = key.strip(), value.strip()
         if value[:1] in ("'", '"'):

@@ -32,8 +32,9 @@ def batches_of(client, items, payload_of, max_items=None):
     sizes = [len(c) for c in client.batches([payload_of(i) for i in items], max_items=max_items)]
     start = 0
     for size in sizes:
-        yield items[start:start + size]
-        start += size
+        end = start + size
+        yield items[start:end]
+        start = end
 
 
 class BatchWriter(object):

@@ -98,7 +98,8 @@ def attribute(userids, raw_warnings):
     loose = []
 
     def settle(stop):
-        stretch = userids[last + 1:stop]
+        first = last + 1
+        stretch = userids[first:stop]
         if not loose:
             for uid in stretch:
                 outcome[uid] = (NO_WARNING, None)

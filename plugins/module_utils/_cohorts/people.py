@@ -126,41 +126,62 @@ def resolve_people(client, people, verify_ids=(), confirm_missing_emails=True):
     lookup found nobody and the token is not proven to see users.
     """
     by_key = dict((key, [p for p in people if p.key == key]) for key in KEYS)
-    for person in by_key["email"]:
+    emails = _resolve_emails(client, by_key["email"])
+    _resolve_usernames(client, by_key["username"])
+    wanted = set(verify_ids)
+    _verify_ids(client, [p for p in by_key["id"] if p.userid in wanted])
+    missing = [p for p in people if p.missing]
+    if missing:
+        _prove_missing(client, missing)
+        if confirm_missing_emails:
+            _confirm_emails(client, [p for p in emails if p.missing])
+    return people
+
+
+def _resolve_emails(client, people):
+    """Look the e-mails up in one batch; returns the people whose e-mail is valid."""
+    for person in people:
         if not _EMAIL.match(person.value):
             person.error = "not a valid e-mail address"
-    emails = [p for p in by_key["email"] if not p.error]
+    emails = [p for p in people if not p.error]
     if emails:
         found = user_lookup.find_by_email(client, [p.value for p in emails])
         for person in emails:
             _settle_email(person, found[user_lookup.normalize_email(person.value)])
-    if by_key["username"]:
-        found = _lookup_usernames(client, by_key["username"])
-        for person in by_key["username"]:
-            user = found.get(person.value.lower())
-            if user is not None and not user_lookup.is_deleted(user):
-                person.userid = int(user["id"])
-            else:
-                person.missing = True
-    wanted = set(verify_ids)
-    checked = [p for p in by_key["id"] if p.userid in wanted]
-    if checked:
-        seen = dict((int(u["id"]), u) for u in user_lookup.get_users_by_field(
-            client, "id", sorted(set(p.userid for p in checked))))
-        for person in checked:
-            user = seen.get(person.userid)
-            if user is None:
-                person.missing = True
-            elif user_lookup.is_deleted(user):
-                person.error = "user id %d is a deleted account" % person.userid
-    if any(p.missing for p in people):
-        try:
-            user_lookup.prove_email_visibility(client)
-        except user_lookup.UsersNotVisibleError as err:
-            missing = [p for p in people if p.missing]
-            raise user_lookup.UsersNotVisibleError(
-                "%d users were not found (first: %s), but the token cannot see other users, so that proves nothing; "
-                "nothing was changed" % (len(missing), missing[0].describe()), err.wsfunction)
-        if confirm_missing_emails:
-            _confirm_emails(client, [p for p in emails if p.missing])
-    return people
+    return emails
+
+
+def _resolve_usernames(client, people):
+    if not people:
+        return
+    found = _lookup_usernames(client, people)
+    for person in people:
+        user = found.get(person.value.lower())
+        if user is not None and not user_lookup.is_deleted(user):
+            person.userid = int(user["id"])
+        else:
+            person.missing = True
+
+
+def _verify_ids(client, people):
+    """Check that the ids given exist and are not deleted accounts."""
+    if not people:
+        return
+    seen = dict((int(u["id"]), u) for u in user_lookup.get_users_by_field(
+        client, "id", sorted(set(p.userid for p in people))))
+    for person in people:
+        user = seen.get(person.userid)
+        if user is None:
+            person.missing = True
+        elif user_lookup.is_deleted(user):
+            person.error = "user id %d is a deleted account" % person.userid
+
+
+def _prove_missing(client, missing):
+    """An empty lookup proves nothing unless the token can see users (docs/moodle-behaviour.md#visibility)."""
+    try:
+        user_lookup.prove_email_visibility(client)
+    except user_lookup.UsersNotVisibleError as err:
+        raise user_lookup.UsersNotVisibleError(
+            "%d users were not found (first: %s), but the token cannot see other users, so that proves nothing; "
+            "nothing was changed" % (len(missing), missing[0].describe()), err.wsfunction)

@@ -21,8 +21,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes imp
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import DELETE_USERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import find_matches
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.update import fail_pending
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import fail_pending, find_matches
 
 
 class UserDeleter(BatchWriter):

@@ -182,6 +182,13 @@ def finish_check_mode(outcomes):
     return outcomes
 
 
+def fail_pending(outcomes, action, err):
+    """Fail every outcome of ``outcomes`` still waiting for ``action``, with ``err`` as the reason."""
+    for outcome in outcomes:
+        if outcome.action == action:
+            outcome.fail("not %s: %s" % (st.DONE[action], err))
+
+
 def fail_undecided(outcomes, msg):
     """Give every outcome not yet settled the status failed with ``msg`` (after a fatal error)."""
     for outcome in outcomes:

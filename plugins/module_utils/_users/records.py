@@ -67,7 +67,7 @@ def strip_tags_changes(text):
         return True
     for position, char in enumerate(text):
         if char == "<":
-            following = text[position + 1:position + 2]
+            following = text[position + 1] if position + 1 < len(text) else ""
             if not following or following not in PHP_SPACE:
                 return True
     return False

@@ -13,14 +13,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes imp
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import UPDATE_USERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import get_users_by_field
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import fail_pending
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import differences, update_payload
-
-
-def fail_pending(outcomes, action, err):
-    """Fail every outcome of ``outcomes`` still waiting for ``action``, with ``err`` as the reason."""
-    for outcome in outcomes:
-        if outcome.action == action:
-            outcome.fail("not %s: %s" % (st.DONE[action], err))
 
 
 class UserUpdater(BatchWriter):

@@ -193,7 +193,9 @@ def search_cohorts(call, query, context, includes, limitfrom, limitnum):
     found.sort(key=lambda c: (c.name, c.idnumber, c.id))
     # cohort_get_cohorts()/cohort_get_all_cohorts() take a page number: limitfrom is multiplied by limitnum.
     if limitnum > 0:
-        found = found[limitfrom * limitnum:limitfrom * limitnum + limitnum]
+        first = limitfrom * limitnum
+        last = first + limitnum
+        found = found[first:last]
     return {'cohorts': [cohort_record(c) for c in found]}
 
 
