@@ -62,6 +62,8 @@ molecule: link
 	else echo "molecule: no scenarios yet"; fi
 
 lint: link
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/ansible-lint --profile production
 
 sanity: $(STAMP)

@@ -46,9 +46,24 @@ class SimulatorProcess(object):
         env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tests"))
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "moodlesim", "--host", "127.0.0.1", "--port", "0",
-                 "--seed", "transcript-site", "--port-file", port_file],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+                [
+                    sys.executable,
+                    "-m",
+                    "moodlesim",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--seed",
+                    "transcript-site",
+                    "--port-file",
+                    port_file,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=REPO,
+            )
         deadline = time.time() + 30
         while time.time() < deadline:
             if os.path.exists(port_file):
@@ -80,22 +95,25 @@ def token_of_guide_service():
     """The simulator's token for the three-function enrolment service (user ds-enroll-api)."""
     sys.path.insert(0, os.path.join(REPO, "tests"))
     from moodlesim import TOKENS  # pylint: disable=import-outside-toplevel
+
     return TOKENS["TOKEN_OK"]
 
 
 def ansible_env(sim, token):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOODLE_")))
-    env.update({
-        "MOODLE_BASE_URL": sim.url,
-        "MOODLE_TOKEN": token,
-        "MOODLE_ONEMEMBERSHIP_COHORT_ID": COHORT_ID,
-        "ANSIBLE_COLLECTIONS_PATH": INSTALLED,
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-    })
+    env.update(
+        {
+            "MOODLE_BASE_URL": sim.url,
+            "MOODLE_TOKEN": token,
+            "MOODLE_ONEMEMBERSHIP_COHORT_ID": COHORT_ID,
+            "ANSIBLE_COLLECTIONS_PATH": INSTALLED,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+        }
+    )
     return env
 
 
@@ -115,7 +133,7 @@ def task_message(stdout, task_title):
         return []
     block = stdout[start:]
     end = block.find("\nTASK [", 1)
-    block = block[:end if end > 0 else None]
+    block = block[: end if end > 0 else None]
     match = re.search(r"=> (\{.*?\n\})", block, re.S)
     if not match:
         return []
@@ -140,8 +158,9 @@ def main():
         shutil.rmtree(OUT)
     os.makedirs(OUT)
     # As Excel's "CSV UTF-8" saves it: byte order mark and CRLF (kept out of the repository by ansible-test).
-    with open(SAMPLE, encoding="utf-8") as source, open(os.path.join(OUT, "people.csv"), "w", encoding="utf-8-sig",
-                                                        newline="\r\n") as target:
+    with open(SAMPLE, encoding="utf-8") as source, open(
+        os.path.join(OUT, "people.csv"), "w", encoding="utf-8-sig", newline="\r\n"
+    ) as target:
         target.write(source.read())
     sim = SimulatorProcess(os.path.join(OUT, "simulator.log"))
     failures = []
@@ -157,18 +176,28 @@ def main():
         if proc.returncode:
             failures.append("verify")
 
-        runs = [("2. first run", "2-enrol.log", "report-1.csv"), ("3. second run, same CSV", "3-enrol-again.log",
-                                                                  "report-2.csv")]
+        runs = [
+            ("2. first run", "2-enrol.log", "report-1.csv"),
+            ("3. second run, same CSV", "3-enrol-again.log", "report-2.csv"),
+        ]
         for title, log_name, report in runs:
-            banner("%s: ansible-playbook dsenroll.moodle.enrol -e moodle_enrol_users_csv=people.csv "
-                   "-e moodle_enrol_report=%s" % (title, report))
+            banner(
+                "%s: ansible-playbook dsenroll.moodle.enrol -e moodle_enrol_users_csv=people.csv "
+                "-e moodle_enrol_report=%s" % (title, report)
+            )
             before = sum(sim.control("counts").values())
-            proc, log = run_playbook("dsenroll.moodle.enrol", env, log_name,
-                                     ["-e", "moodle_enrol_users_csv=people.csv", "-e", "moodle_enrol_report=" + report])
+            proc, log = run_playbook(
+                "dsenroll.moodle.enrol",
+                env,
+                log_name,
+                ["-e", "moodle_enrol_users_csv=people.csv", "-e", "moodle_enrol_report=" + report],
+            )
             requests = sum(sim.control("counts").values()) - before
             show("Summary:", task_message(proc.stdout, "Show the summary"))
-            print("rc=%d  %s  HTTP requests to Moodle: %d  (full output: %s)"
-                  % (proc.returncode, recap(proc.stdout), requests, log))
+            print(
+                "rc=%d  %s  HTTP requests to Moodle: %d  (full output: %s)"
+                % (proc.returncode, recap(proc.stdout), requests, log)
+            )
             if proc.returncode:
                 failures.append(title)
         if "changed=0" not in recap(proc.stdout):
@@ -181,8 +210,10 @@ def main():
         print("  build/demo/report-1.csv      per-person results of the first run (no token, no password)")
         print("  build/demo/report-2.csv      ... of the second run: everyone 'exists' and 'member'")
         print("  build/demo/*.log             full ansible-playbook output of each step")
-        print("  The cohort '%s' now has %d members; the site has %d accounts." % (
-            cohort["name"], len(cohort["members"]), len(state["users"])))
+        print(
+            "  The cohort '%s' now has %d members; the site has %d accounts."
+            % (cohort["name"], len(cohort["members"]), len(state["users"]))
+        )
         print("  Against a real Moodle: set MOODLE_BASE_URL, MOODLE_TOKEN and MOODLE_ONEMEMBERSHIP_COHORT_ID, then")
         print("    ansible-playbook dsenroll.moodle.verify")
         print("    ansible-playbook dsenroll.moodle.enrol -e moodle_enrol_users_csv=people.csv --check")

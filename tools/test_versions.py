@@ -31,8 +31,11 @@ VERSIONS = (
     ("2.20.10", "3.12"),
     ("2.21.5", "3.13"),
 )
-INTEGRATION = ("tests/integration/test_enrol_role.py", "tests/integration/test_preflight.py",
-               "tests/integration/test_report_file.py")
+INTEGRATION = (
+    "tests/integration/test_enrol_role.py",
+    "tests/integration/test_preflight.py",
+    "tests/integration/test_report_file.py",
+)
 REQUIREMENTS = os.path.join(REPO, "requirements", "test-versions.txt")
 
 
@@ -52,24 +55,44 @@ def venv_for(version, python):
     bin_python = os.path.join(venv, "bin", "python")
     if not os.path.exists(bin_python):
         subprocess.run([python, "-m", "venv", venv], check=True)
-    subprocess.run([bin_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "ansible-core==%s" % version, "-r", REQUIREMENTS], check=True)
+    subprocess.run(
+        [
+            bin_python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "ansible-core==%s" % version,
+            "-r",
+            REQUIREMENTS,
+        ],
+        check=True,
+    )
     return bin_python
 
 
 def pytest(bin_python, version, args):
     """Run pytest with ``args`` on the version's venv; return (passed, failed or errors, seconds)."""
     env = dict(os.environ)
-    env.update({
-        "PATH": os.path.dirname(bin_python) + os.pathsep + env.get("PATH", ""),
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(REPO, "build", "collections"),
-        "ANSIBLE_HOME": os.path.join(REPO, "build", "versions", "ansible-home-%s" % version),
-        "ANSIBLE_NOCOLOR": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "PATH": os.path.dirname(bin_python) + os.pathsep + env.get("PATH", ""),
+            "ANSIBLE_COLLECTIONS_PATH": os.path.join(REPO, "build", "collections"),
+            "ANSIBLE_HOME": os.path.join(REPO, "build", "versions", "ansible-home-%s" % version),
+            "ANSIBLE_NOCOLOR": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     start = time.time()
-    run = subprocess.run([bin_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + list(args), cwd=REPO,
-                         env=env, capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [bin_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + list(args),
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr.strip()[-300:]
     passed = sum(int(n) for n in re.findall(r"(\d+) passed", summary))
     failed = sum(int(n) for n in re.findall(r"(\d+) (?:failed|error)", summary))
@@ -90,8 +113,15 @@ def main():
         units = pytest(bin_python, version, ["tests/unit"])
         integration = pytest(bin_python, version, ["-n", "2"] + list(INTEGRATION))
         ok = not units[1] and not integration[1]
-        rows.append((version, python, "%d passed, %d failed (%.0f s)" % units,
-                     "%d passed, %d failed (%.0f s)" % integration, ok))
+        rows.append(
+            (
+                version,
+                python,
+                "%d passed, %d failed (%.0f s)" % units,
+                "%d passed, %d failed (%.0f s)" % integration,
+                ok,
+            )
+        )
         print("ansible-core %s: %s" % (version, "ok" if ok else "FAILED"), flush=True)
     print()
     print("| ansible-core | Python | unit tests | integration subset | result |")

@@ -4,7 +4,6 @@
 
 
 class ModuleDocFragment(object):
-
     DOCUMENTATION = r"""
 options: {}
 attributes:

@@ -9,7 +9,6 @@ No I/O and no Moodle calls here: the role reads the file with the ``ansible.buil
 the modules talk to Moodle. Documentation of each filter: ``<filter name>.yml`` next to this file.
 """
 
-
 import csv
 import io
 import re
@@ -26,10 +25,18 @@ from ansible_collections.dsenroll.moodle.plugins.plugin_utils import report_text
 CSV_FIELDS = tuple(f for f in USER_FIELDS if f not in ("create_password", "customfields"))
 # Header spellings of spreadsheets and other tools, mapped to Moodle's field names.
 CSV_ALIASES = {
-    "e_mail": "email", "mail": "email", "email_address": "email", "e_mail_address": "email",
-    "first_name": "firstname", "given_name": "firstname", "forename": "firstname",
-    "last_name": "lastname", "surname": "lastname", "family_name": "lastname",
-    "user_name": "username", "login": "username",
+    "e_mail": "email",
+    "mail": "email",
+    "email_address": "email",
+    "e_mail_address": "email",
+    "first_name": "firstname",
+    "given_name": "firstname",
+    "forename": "firstname",
+    "last_name": "lastname",
+    "surname": "lastname",
+    "family_name": "lastname",
+    "user_name": "username",
+    "login": "username",
     "id_number": "idnumber",
 }
 # Moodle's own "Upload users" CSV names custom profile fields profile_field_<shortname>.
@@ -39,10 +46,15 @@ PROFILE_FIELD_PREFIX_LENGTH = len(PROFILE_FIELD_PREFIX)
 UNSTRIPPED_FIELDS = ("password",)
 
 # The moodle_user statuses after which the person goes on to the cohort step.
-USER_READY = (user_status.CREATED, user_status.WOULD_CREATE, user_status.EXISTS, user_status.UPDATED,
-              user_status.WOULD_UPDATE)
+USER_READY = (
+    user_status.CREATED,
+    user_status.WOULD_CREATE,
+    user_status.EXISTS,
+    user_status.UPDATED,
+    user_status.WOULD_UPDATE,
+)
 SUMMARY_KEYS = ("people", "created", "existed", "added", "already_members", "unknown", "failed")
-_UNDECODABLE = re.compile(u"[\ud800-\udfff]")
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -69,13 +81,15 @@ def _csv_text(data):
     if bad:
         raise AnsibleFilterError(_not_utf8_message(None, text.count("\n", 0, bad.start()) + 1))
     # Excel's "CSV UTF-8" starts with a byte order mark; it is not part of the first column's name.
-    return text[1:] if text.startswith(u"\ufeff") else text
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _not_utf8_message(exc, line=None):
     where = " (line %d)" % line if line else (" (%s)" % exc if exc else "")
-    return ("the CSV file is not UTF-8%s: save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; "
-            "LibreOffice: character set Unicode (UTF-8))" % where)
+    return (
+        "the CSV file is not UTF-8%s: save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; "
+        "LibreOffice: character set Unicode (UTF-8))" % where
+    )
 
 
 def people_from_csv(data, delimiter=",", unknown_columns="fail"):
@@ -88,8 +102,9 @@ def people_from_csv(data, delimiter=",", unknown_columns="fail"):
     try:
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
-            raise AnsibleFilterError("the CSV file is empty: its first row must name the columns (email, firstname, "
-                                     "lastname, ...)")
+            raise AnsibleFilterError(
+                "the CSV file is empty: its first row must name the columns (email, firstname, lastname, ...)"
+            )
         keys = _header_keys(header, delimiter, unknown_columns)
         people = []
         for row in reader:
@@ -98,7 +113,8 @@ def people_from_csv(data, delimiter=",", unknown_columns="fail"):
             if len(row) > len(keys):
                 raise AnsibleFilterError(
                     "line %d of the CSV file has %d cells but the header has %d: a name or value containing '%s' "
-                    "must be quoted (\"Smith, Jr.\")" % (reader.line_num, len(row), len(keys), delimiter))
+                    'must be quoted ("Smith, Jr.")' % (reader.line_num, len(row), len(keys), delimiter)
+                )
             people.append(_person(keys, row))
     except csv.Error as exc:
         raise AnsibleFilterError("the CSV file cannot be read at line %d: %s" % (reader.line_num, exc))
@@ -108,8 +124,10 @@ def people_from_csv(data, delimiter=",", unknown_columns="fail"):
 def _header_keys(header, delimiter, unknown_columns):
     keys = [_header_key(cell) for cell in header]
     if len(keys) == 1 and delimiter == "," and ";" in header[0]:
-        raise AnsibleFilterError("the CSV header has one column %r: the file seems to be separated by ';', "
-                                 "set the delimiter to ';' (role variable moodle_enrol_csv_delimiter)" % header[0])
+        raise AnsibleFilterError(
+            "the CSV header has one column %r: the file seems to be separated by ';', "
+            "set the delimiter to ';' (role variable moodle_enrol_csv_delimiter)" % header[0]
+        )
     seen = set()
     unknown = []
     for index, key in enumerate(keys):
@@ -124,12 +142,15 @@ def _header_keys(header, delimiter, unknown_columns):
         if key not in CSV_FIELDS and not key.startswith(PROFILE_FIELD_PREFIX):
             unknown.append(header[index].strip())
     if "email" not in seen:
-        raise AnsibleFilterError("the CSV header has no email column (found: %s)" % ", ".join(h.strip() for h in header))
+        raise AnsibleFilterError(
+            "the CSV header has no email column (found: %s)" % ", ".join(h.strip() for h in header)
+        )
     if unknown and unknown_columns == "fail":
         raise AnsibleFilterError(
             "the CSV header has columns that are not Moodle user fields: %s. Known: %s, and profile_field_<shortname> "
             "for custom profile fields (or ignore them with unknown_columns='ignore')"
-            % (", ".join(unknown), ", ".join(CSV_FIELDS)))
+            % (", ".join(unknown), ", ".join(CSV_FIELDS))
+        )
     return [key if (key in CSV_FIELDS or key.startswith(PROFILE_FIELD_PREFIX)) else None for key in keys]
 
 
@@ -154,13 +175,18 @@ def enrol_user_records(people):
     records = []
     for position, person in enumerate(people, 1):
         if not isinstance(person, dict):
-            raise AnsibleFilterError("person %d of the list is not a dict (email, firstname, lastname, ...): %r"
-                                     % (position, type(person).__name__))
+            raise AnsibleFilterError(
+                "person %d of the list is not a dict (email, firstname, lastname, ...): %r"
+                % (position, type(person).__name__)
+            )
         record = dict(person)
         # Moodle then generates the password, mails it to the person and forces a change at first login,
         # so no password travels through the playbook, its variables or its logs (docs/moodle-behaviour.md#create-transaction).
-        if (not record.get("password") and "create_password" not in record
-                and record.get("auth", "manual") in (None, "", "manual")):
+        if (
+            not record.get("password")
+            and "create_password" not in record
+            and record.get("auth", "manual") in (None, "", "manual")
+        ):
             record["create_password"] = True
         records.append(record)
     return records
@@ -274,8 +300,10 @@ def enrol_summary(report, check_mode=False, max_failed=20):
     would = "would be " if check_mode else ""
     cohort = "cohort: %d %sadded, %d already members" % (counts["added"], would, counts["already_members"])
     if counts["unknown"]:
-        cohort += (", %d unknown (check mode cannot read memberships without core_cohort_get_cohort_members in "
-                   "the service)" % counts["unknown"])
+        cohort += (
+            ", %d unknown (check mode cannot read memberships without core_cohort_get_cohort_members in "
+            "the service)" % counts["unknown"]
+        )
     lines = ["CHECK MODE: nothing was written, these are predictions"] if check_mode else []
     lines += [
         "people: %d" % counts["people"],
@@ -284,7 +312,7 @@ def enrol_summary(report, check_mode=False, max_failed=20):
         "failed: %d" % counts["failed"],
     ]
     failed = report.get("failed") or []
-    for row in failed[:max(int(max_failed), 0)]:
+    for row in failed[: max(int(max_failed), 0)]:
         who = row.get("email") or row.get("username") or "(no e-mail)"
         step = "user" if row.get("cohort") == "skipped" else "cohort"
         lines.append("  #%d %s: %s failed: %s" % (row["position"], who, step, row.get("msg") or "no reason given"))
@@ -302,7 +330,6 @@ def rows_to_csv(rows, columns=None):
 
 
 class FilterModule(object):
-
     def filters(self):
         return {
             "people_from_csv": people_from_csv,

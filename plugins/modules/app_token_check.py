@@ -181,8 +181,7 @@ def main():
         leak, leaks = leak_check(params["leak_scan_paths"], token, env_file)
         checks.append(leak)
 
-    module.exit_json(changed=False, ready=not any(c["status"] == "fail" for c in checks), checks=checks,
-                     leaks=leaks)
+    module.exit_json(changed=False, ready=not any(c["status"] == "fail" for c in checks), checks=checks, leaks=leaks)
 
 
 if __name__ == "__main__":

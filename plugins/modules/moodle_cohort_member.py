@@ -274,30 +274,39 @@ def plan(module, client, people):
             # Only check mode needs to know that an id exists; a real add is told by Moodle.
             verify = [p.userid for p in people if p.key == "id" and p.userid not in members]
         resolve_people(client, people, verify_ids=verify)
-        planned = plan_membership(people, members, params["state"], params["exclusive"], params["max_removals"],
-                                  module.check_mode)
+        planned = plan_membership(
+            people, members, params["state"], params["exclusive"], params["max_removals"], module.check_mode
+        )
     except MoodleError as err:
         fail(module, err, changed=False, cohort=cohort.to_result())
     if members is None and (module.check_mode or params["state"] == "absent"):
-        module.warn("The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
-                    "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
-                    % (cohort.label(), "check mode" if module.check_mode else "state=absent",
-                       function_hint(GET_COHORT_MEMBERS)))
+        module.warn(
+            "The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
+            "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
+            % (cohort.label(), "check mode" if module.check_mode else "state=absent", function_hint(GET_COHORT_MEMBERS))
+        )
     return cohort, planned
 
 
 def report(module, cohort, planned):
     """Exit with results, summary, changed, cohort (and diff); fail on a fatal error or when any user failed."""
-    result = dict(changed=membership_report.changed(planned), results=membership_report.results(planned),
-                  summary=membership_report.summary(planned), cohort=cohort.to_result())
+    result = dict(
+        changed=membership_report.changed(planned),
+        results=membership_report.results(planned),
+        summary=membership_report.summary(planned),
+        cohort=cohort.to_result(),
+    )
     if module._diff:
         result["diff"] = membership_report.diff(planned, cohort, module.params["exclusive"])
     if planned.fatal is not None:
         fail(module, planned.fatal, **result)
     failed = [m for m in planned.memberships if m.status == FAILED]
     if failed:
-        module.fail_json(msg="%d of %d users failed; first: %s: %s" % (
-            len(failed), len(planned.memberships), failed[0].person.describe(), failed[0].msg), **result)
+        module.fail_json(
+            msg="%d of %d users failed; first: %s: %s"
+            % (len(failed), len(planned.memberships), failed[0].person.describe(), failed[0].msg),
+            **result,
+        )
     module.exit_json(**result)
 
 

@@ -371,8 +371,9 @@ def parse(module):
     params = module.params
     if params["batch_size"] < 1:
         module.fail_json(msg="batch_size must be at least 1")
-    return validate([UserRecord(i, spec, params["match_by"]) for i, spec in enumerate(input_users(params))],
-                    params["state"])
+    return validate(
+        [UserRecord(i, spec, params["match_by"]) for i, spec in enumerate(input_users(params))], params["state"]
+    )
 
 
 def plan(module, client, records):
@@ -397,8 +398,11 @@ def apply(module, client, outcomes):
 
 def report(module, outcomes, fatal):
     """Exit with results, summary, changed (and user, diff); fail when any user failed."""
-    result = dict(changed=user_report.changed(outcomes), results=user_report.results(outcomes),
-                  summary=user_report.summary(outcomes))
+    result = dict(
+        changed=user_report.changed(outcomes),
+        results=user_report.results(outcomes),
+        summary=user_report.summary(outcomes),
+    )
     if module.params["users"] is None:
         result["user"] = result["results"][0]
     if module._diff:
@@ -409,8 +413,12 @@ def report(module, outcomes, fatal):
         if isinstance(fatal, MoodleError):
             result.update(fatal.to_result())
         remediation = getattr(fatal, "remediation", "")
-        message = "%s. %s(%d of %d users failed)" % (fatal, remediation + " " if remediation else "",
-                                                     result["summary"]["failed"], len(outcomes))
+        message = "%s. %s(%d of %d users failed)" % (
+            fatal,
+            remediation + " " if remediation else "",
+            result["summary"]["failed"],
+            len(outcomes),
+        )
     if message:
         module.fail_json(msg=message, **result)
     module.exit_json(**result)

@@ -205,8 +205,9 @@ def main():
         cohort_idnumber=dict(type="str"),
         probe_capabilities=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[("cohort_id", "cohort_idnumber")])
+    module = AnsibleModule(
+        argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("cohort_id", "cohort_idnumber")]
+    )
     params = module.params
     required = [name.strip() for name in params["required_functions"]]
     if not all(required):
@@ -216,10 +217,15 @@ def main():
 
     client = client_from_module(module)
     try:
-        report = assess(client, required_functions=required, cohort_id=params["cohort_id"],
-                        cohort_idnumber=params["cohort_idnumber"] or None,
-                        probe_capabilities=params["probe_capabilities"],
-                        validate_certs=params["validate_certs"], ca_path=params["ca_path"])
+        report = assess(
+            client,
+            required_functions=required,
+            cohort_id=params["cohort_id"],
+            cohort_idnumber=params["cohort_idnumber"] or None,
+            probe_capabilities=params["probe_capabilities"],
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
+        )
     finally:
         client.close()
     module.exit_json(changed=False, **report)

@@ -4,7 +4,6 @@
 """Report rows as CSV or JSON text: one implementation for the ``rows_to_csv`` filter and the ``report_file``
 action, so that a report reads the same whichever writes it."""
 
-
 import csv
 import io
 import json

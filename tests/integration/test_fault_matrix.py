@@ -21,7 +21,11 @@ import pytest
 from moodlesim import TOKENS
 
 from support import flow, invariants
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, CREATE_USERS, GET_USERS_BY_FIELD
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    ADD_COHORT_MEMBERS,
+    CREATE_USERS,
+    GET_USERS_BY_FIELD,
+)
 
 TOKEN = TOKENS["TOKEN_OK"]
 STATUSES = (500, 502, 503, 504)
@@ -31,11 +35,13 @@ COHORT = 1
 @pytest.fixture
 def enrol(moodle_sim, tmp_path):
     """Run the enrol flow against the per-test simulator: ``enrol(people, **run_enrol options)``."""
+
     def run(people, token=TOKEN, **options):
         options.setdefault("batch_size", 5)
         options.setdefault("lean", True)
         options.setdefault("name", "run%d" % len(list(tmp_path.glob("*.yml"))))
         return flow.run_enrol(str(tmp_path), moodle_sim.url, token, people, cohort_id=COHORT, **options)
+
     return run
 
 
@@ -164,8 +170,9 @@ def test_a_create_cut_short_by_the_servers_max_input_vars_loses_nobody(moodle_si
 def test_a_cohort_add_cut_short_by_the_servers_max_input_vars_loses_nobody(moodle_sim, enrol):
     people = flow.people("cutold", 40)
     for person in people:
-        moodle_sim.add_user(person["email"], person["email"], firstname=person["firstname"],
-                            lastname=person["lastname"])
+        moodle_sim.add_user(
+            person["email"], person["email"], firstname=person["firstname"], lastname=person["lastname"]
+        )
     moodle_sim.settings(max_input_vars=SERVER_MAX_INPUT_VARS)
 
     result = enrol(people, batch_size=100)
@@ -199,7 +206,9 @@ def test_a_token_expiring_mid_run_is_reported_and_a_new_token_finishes(moodle_si
 
     assert_promise_kept(moodle_sim, people, first)
     assert first.summary["failed"] > 0, first
-    assert TOKEN not in moodle_sim.site.tokens, "Moodle deletes an expired token on first use (docs/moodle-behaviour.md#expired-tokens)"
+    assert TOKEN not in moodle_sim.site.tokens, (
+        "Moodle deletes an expired token on first use (docs/moodle-behaviour.md#expired-tokens)"
+    )
     new_token = moodle_sim.add_token(3, "ds_enroll_moodle_integration")
     rerun = enrol(people, token=new_token)
     assert_everyone_enrolled(moodle_sim, people, rerun)
@@ -207,7 +216,7 @@ def test_a_token_expiring_mid_run_is_reported_and_a_new_token_finishes(moodle_si
 
 def test_two_enrol_runs_at_once_over_the_same_people_create_each_person_once(moodle_sim, enrol):
     first_people = flow.people("twice", 16)
-    second_people = flow.people("twice", 16, start=8)   # 8 people in both runs
+    second_people = flow.people("twice", 16, start=8)  # 8 people in both runs
     # Slow every create a little so that the two runs' lookups and creates interleave.
     moodle_sim.inject_fault("latency", wsfunction=CREATE_USERS, latency=0.2)
     results = {}
@@ -215,8 +224,10 @@ def test_two_enrol_runs_at_once_over_the_same_people_create_each_person_once(moo
     def run(name, people):
         results[name] = enrol(people, lean=False, name=name)
 
-    threads = [threading.Thread(target=run, args=(name, people))
-               for name, people in (("first", first_people), ("second", second_people))]
+    threads = [
+        threading.Thread(target=run, args=(name, people))
+        for name, people in (("first", first_people), ("second", second_people))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

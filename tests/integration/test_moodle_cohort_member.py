@@ -8,7 +8,10 @@ import json
 from moodlesim import TOKENS
 
 from harness import connection, run_module, run_task
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, DELETE_COHORT_MEMBERS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    ADD_COHORT_MEMBERS,
+    DELETE_COHORT_MEMBERS,
+)
 
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no cohort
 
@@ -16,8 +19,9 @@ LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no
 def play(sim, token_name="TOKEN_OK", check=False, diff=False, **args):
     """Run the module as one playbook task; return (the registered result, the Run)."""
     task_args = dict(args)
-    task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
-                     retries={"total": 1, "backoff_factor": 0.05})
+    task_args.update(
+        moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}", retries={"total": 1, "backoff_factor": 0.05}
+    )
     extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
     result, run = run_task("moodle_cohort_member", task_args, extra, check=check, diff=diff)
     assert TOKENS[token_name] not in run.output
@@ -110,8 +114,12 @@ def test_unknown_cohort_fails_after_one_request(moodle_sim):
 
 
 def test_unknown_users_fail_and_the_others_are_added(moodle_sim):
-    result, _run = play(moodle_sim, "TOKEN_OK", cohort_id=1,
-                        users=[{"id": 999999}, LEARNER, "nobody@example.org", {"username": "nobody"}])
+    result, _run = play(
+        moodle_sim,
+        "TOKEN_OK",
+        cohort_id=1,
+        users=[{"id": 999999}, LEARNER, "nobody@example.org", {"username": "nobody"}],
+    )
     assert result["failed"] is True
     assert statuses(result) == ["failed", "added", "failed", "failed"]
     assert result["results"][2]["msg"] == "no Moodle user with this e-mail"
@@ -157,8 +165,9 @@ def test_exclusive_with_max_removals_makes_the_cohort_exactly_the_users(moodle_s
     _emails, ids = add_people(moodle_sim, 3)
     for uid in ids[1:]:
         moodle_sim.add_cohort_member(1, uid)
-    result, _run = play(moodle_sim, "TOKEN_FULL", diff=True, cohort_id=1, exclusive=True, max_removals=2,
-                        users=[{"id": ids[0]}])
+    result, _run = play(
+        moodle_sim, "TOKEN_FULL", diff=True, cohort_id=1, exclusive=True, max_removals=2, users=[{"id": ids[0]}]
+    )
     assert statuses(result) == ["added"] and result["summary"]["removed"] == 2
     assert moodle_sim.cohort_members(1) == [ids[0]]
     assert result["diff"]["before"]["members"] == ids[1:] and result["diff"]["after"]["members"] == [ids[0]]
@@ -168,12 +177,16 @@ def test_exclusive_with_max_removals_makes_the_cohort_exactly_the_users(moodle_s
 def test_check_mode_with_the_read_function_is_exact_and_writes_nothing(moodle_sim):
     emails, ids = add_people(moodle_sim, 2)
     moodle_sim.add_cohort_member(1, ids[0])
-    result, run = play(moodle_sim, "TOKEN_FULL", check=True, diff=True, cohort_id=1,
-                       users=emails + ["future@example.org"])
+    result, run = play(
+        moodle_sim, "TOKEN_FULL", check=True, diff=True, cohort_id=1, users=emails + ["future@example.org"]
+    )
     assert statuses(result) == ["member", "would_add", "would_add"] and result["changed"] is True
     assert result["diff"]["after"]["members"] == ids + ["future@example.org"]
     assert moodle_sim.cohort_members(1) == [ids[0]]
-    assert ADD_COHORT_MEMBERS not in moodle_sim.request_counts() and DELETE_COHORT_MEMBERS not in moodle_sim.request_counts()
+    assert (
+        ADD_COHORT_MEMBERS not in moodle_sim.request_counts()
+        and DELETE_COHORT_MEMBERS not in moodle_sim.request_counts()
+    )
     assert "[WARNING]" not in run.output
 
 
@@ -214,7 +227,11 @@ def test_lost_answer_after_commit_with_the_guide_token_is_re_added_safely(moodle
 
 
 def test_module_output_never_contains_the_token(moodle_sim):
-    run = run_module("moodle_cohort_member", dict(connection(moodle_sim, "TOKEN_OK"), cohort_id=1, users=[LEARNER]),
-                     diff=True, verbosity=3)
+    run = run_module(
+        "moodle_cohort_member",
+        dict(connection(moodle_sim, "TOKEN_OK"), cohort_id=1, users=[LEARNER]),
+        diff=True,
+        verbosity=3,
+    )
     assert run.rc == 0 and run.result["changed"] is True
     assert TOKENS["TOKEN_OK"] not in run.output

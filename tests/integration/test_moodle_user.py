@@ -18,8 +18,9 @@ PASSWORD = "Integr4tion#Passw0rd"
 def play(sim, token_name="TOKEN_OK", check=False, diff=False, people=None, **args):
     """Run moodle_user as one playbook task (``people`` passed as a vars file); return (result, Run)."""
     task_args = dict(args)
-    task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
-                     retries={"total": 1, "backoff_factor": 0.05})
+    task_args.update(
+        moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}", retries={"total": 1, "backoff_factor": 0.05}
+    )
     extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
     if people is not None:
         task_args["users"] = "{{ people }}"
@@ -34,8 +35,12 @@ def play(sim, token_name="TOKEN_OK", check=False, diff=False, people=None, **arg
 
 
 def person(number, prefix="learner", **extra):
-    spec = {"email": "%s%05d@example.org" % (prefix, number), "firstname": "Learner", "lastname": "N%d" % number,
-            "create_password": True}
+    spec = {
+        "email": "%s%05d@example.org" % (prefix, number),
+        "firstname": "Learner",
+        "lastname": "N%d" % number,
+        "create_password": True,
+    }
     spec.update(extra)
     return spec
 
@@ -51,14 +56,20 @@ def accounts(sim, email):
 
 # -- create ---------------------------------------------------------------------------------------------
 def test_create_one_user_then_rerun_reports_no_change(moodle_sim):
-    args = dict(email="Ada.Lovelace@Example.org", firstname="Ada", lastname="Lovelace", password=PASSWORD,
-                department="Maths")
+    args = dict(
+        email="Ada.Lovelace@Example.org", firstname="Ada", lastname="Lovelace", password=PASSWORD, department="Maths"
+    )
     result, _run = play(moodle_sim, **args)
     assert result["changed"] is True and not result.get("failed")
     user = accounts(moodle_sim, "ada.lovelace@example.org")
     assert len(user) == 1 and user[0]["username"] == "ada.lovelace@example.org" and user[0]["department"] == "Maths"
-    assert result["user"] == {"email": "Ada.Lovelace@Example.org", "username": "ada.lovelace@example.org",
-                              "id": user[0]["id"], "status": "created", "msg": ""}
+    assert result["user"] == {
+        "email": "Ada.Lovelace@Example.org",
+        "username": "ada.lovelace@example.org",
+        "id": user[0]["id"],
+        "status": "created",
+        "msg": "",
+    }
 
     again, run = play(moodle_sim, **args)
     assert again["changed"] is False and again["user"]["status"] == "exists" and again["user"]["id"] == user[0]["id"]
@@ -84,8 +95,13 @@ def test_create_1000_in_one_task_in_few_requests_then_rerun_changes_nothing(mood
 def test_mixed_case_email_of_an_existing_user_exists(moodle_sim):
     result, _run = play(moodle_sim, email="EXISTING.Learner@Example.COM", firstname="Existing", lastname="Learner")
     assert result["changed"] is False
-    assert result["user"] == {"email": "EXISTING.Learner@Example.COM", "username": "existing.learner", "id": 7,
-                              "status": "exists", "msg": ""}
+    assert result["user"] == {
+        "email": "EXISTING.Learner@Example.COM",
+        "username": "existing.learner",
+        "id": 7,
+        "status": "exists",
+        "msg": "",
+    }
     assert len(accounts(moodle_sim, LEARNER)) == 1
 
 
@@ -98,13 +114,30 @@ def test_stored_mixed_case_email_is_found_through_get_users_and_not_duplicated(m
 
 # -- bad records ----------------------------------------------------------------------------------------
 def test_invalid_records_mixed_into_a_batch_fail_and_the_others_are_created(moodle_sim):
-    people = [person(0), person(1, email="not an e-mail"), person(2, username="Upper.Case"),
-              person(3, firstname=""), person(4, create_password=None), person(5), person(6, email="Dup@example.org"),
-              person(7, email="dup@EXAMPLE.org"), person(8)]
+    people = [
+        person(0),
+        person(1, email="not an e-mail"),
+        person(2, username="Upper.Case"),
+        person(3, firstname=""),
+        person(4, create_password=None),
+        person(5),
+        person(6, email="Dup@example.org"),
+        person(7, email="dup@EXAMPLE.org"),
+        person(8),
+    ]
     result, _run = play(moodle_sim, people=people)
     assert result.get("failed") is True
-    assert statuses(result) == ["created", "failed", "failed", "failed", "failed", "created", "failed", "failed",
-                                "created"]
+    assert statuses(result) == [
+        "created",
+        "failed",
+        "failed",
+        "failed",
+        "failed",
+        "created",
+        "failed",
+        "failed",
+        "created",
+    ]
     assert result["msg"].startswith("6 of 9 users failed: not an e-mail: email 'not an e-mail' is not a valid")
     assert moodle_sim.request_counts()[CREATE_USERS] == 1  # the invalid ones were never sent
     assert not accounts(moodle_sim, "dup@example.org")
@@ -112,9 +145,9 @@ def test_invalid_records_mixed_into_a_batch_fail_and_the_others_are_created(mood
 
 def test_batch_refused_by_moodle_is_split_and_only_the_bad_records_fail(moodle_sim):
     people = [person(n) for n in range(40)]
-    people[7] = person(7, create_password=None, password="short")       # password policy
-    people[23] = person(23, lang="xx")                                    # not an installed language
-    people[31] = person(31, username="existing.learner")                 # username of another account
+    people[7] = person(7, create_password=None, password="short")  # password policy
+    people[23] = person(23, lang="xx")  # not an installed language
+    people[31] = person(31, username="existing.learner")  # username of another account
     result, _run = play(moodle_sim, people=people)
     expected = ["created"] * 40
     for bad in (7, 23, 31):
@@ -147,8 +180,16 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run_exactly(moodle_sim)
     check, _run = play(moodle_sim, check=True, diff=True, people=people, update=True)
     assert moodle_sim.users() == before
     assert CREATE_USERS not in moodle_sim.request_counts()
-    assert statuses(check) == ["exists", "would_update", "exists", "would_create", "would_create", "would_create",
-                               "exists", "failed"]
+    assert statuses(check) == [
+        "exists",
+        "would_update",
+        "exists",
+        "would_create",
+        "would_create",
+        "would_create",
+        "exists",
+        "failed",
+    ]
 
     real, _run = play(moodle_sim, token_name="TOKEN_FULL", people=people, update=True)
     done = {"would_create": "created", "would_update": "updated"}
@@ -158,8 +199,15 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run_exactly(moodle_sim)
 
 
 def test_check_mode_diff_shows_creations_without_passwords(moodle_sim):
-    result, run = play(moodle_sim, check=True, diff=True, email="new.person@example.org", firstname="New",
-                       lastname="Person", password=PASSWORD)
+    result, run = play(
+        moodle_sim,
+        check=True,
+        diff=True,
+        email="new.person@example.org",
+        firstname="New",
+        lastname="Person",
+        password=PASSWORD,
+    )
     assert result["user"]["status"] == "would_create" and result["changed"] is True
     assert result["diff"][0]["after"]["new.person@example.org"]["firstname"] == "New"
     assert "new.person@example.org" in run.output
@@ -191,14 +239,12 @@ def test_update_changes_only_differing_fields_with_the_full_token(moodle_sim):
     assert left["user"]["status"] == "exists" and "city, department" in left["user"]["msg"]
     assert accounts(moodle_sim, LEARNER)[0]["department"] == ""
 
-    result, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon",
-                        update=True)
+    result, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon", update=True)
     assert result["changed"] is True and result["user"]["status"] == "updated"
     account = accounts(moodle_sim, LEARNER)[0]
     assert (account["department"], account["city"], account["firstname"]) == ("Ops", "Lyon", "Existing")
 
-    again, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon",
-                       update=True)
+    again, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon", update=True)
     assert again["changed"] is False and again["user"]["status"] == "exists"
 
 
@@ -211,7 +257,10 @@ def test_two_runs_at_once_on_overlapping_input_create_each_person_once(moodle_si
     def run(name, people):
         results[name] = play(moodle_sim, people=people, batch_size=50)[0]
 
-    threads = [threading.Thread(target=run, args=("first", first)), threading.Thread(target=run, args=("second", second))]
+    threads = [
+        threading.Thread(target=run, args=("first", first)),
+        threading.Thread(target=run, args=("second", second)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -39,8 +39,9 @@ class RealSite(object):
         self.prefix = "dsenroll-it-%s-%s" % (stamp, secrets.token_hex(3))
         self.created_ids = set()
         self.added_ids = set()
-        self.client = MoodleClient(url, token, validate_certs=validate_certs, ca_path=ca_path, timeout=60,
-                                   max_input_vars=1000)
+        self.client = MoodleClient(
+            url, token, validate_certs=validate_certs, ca_path=ca_path, timeout=60, max_input_vars=1000
+        )
 
     def email(self, name):
         return "%s-%s@example.invalid" % (self.prefix, name)
@@ -51,8 +52,11 @@ class RealSite(object):
 
     def env(self):
         """Environment for ansible runs: the connection through the documented variables only."""
-        env = {"MOODLE_BASE_URL": self.url, "MOODLE_TOKEN": self.token,
-               "MOODLE_ONEMEMBERSHIP_COHORT_ID": str(self.cohort_id)}
+        env = {
+            "MOODLE_BASE_URL": self.url,
+            "MOODLE_TOKEN": self.token,
+            "MOODLE_ONEMEMBERSHIP_COHORT_ID": str(self.cohort_id),
+        }
         return env
 
     def connection(self):
@@ -92,17 +96,23 @@ class RealSite(object):
         added = [uid for uid in ids if uid in self.added_ids]
         if added:
             try:
-                self.client.call("core_cohort_delete_cohort_members",
-                                 {"members": [{"cohortid": self.cohort_id, "userid": uid} for uid in added]})
+                self.client.call(
+                    "core_cohort_delete_cohort_members",
+                    {"members": [{"cohortid": self.cohort_id, "userid": uid} for uid in added]},
+                )
             except MoodleError as err:
-                LEFT_BEHIND.append("cohort %s still has members %s (core_cohort_delete_cohort_members: %s)"
-                                   % (self.cohort_id, added, err))
+                LEFT_BEHIND.append(
+                    "cohort %s still has members %s (core_cohort_delete_cohort_members: %s)"
+                    % (self.cohort_id, added, err)
+                )
         try:
             self.client.call("core_user_delete_users", {"userids": ids})
             CLEANED.append("deleted %d accounts of run %s: ids %s" % (len(ids), self.prefix, ids))
         except MoodleError as err:
-            LEFT_BEHIND.append("accounts left behind (core_user_delete_users: %s): %s" % (
-                err, ", ".join("%s (id %s)" % (u.get("email"), u["id"]) for u in ours)))
+            LEFT_BEHIND.append(
+                "accounts left behind (core_user_delete_users: %s): %s"
+                % (err, ", ".join("%s (id %s)" % (u.get("email"), u["id"]) for u in ours))
+            )
 
 
 @pytest.fixture(scope="session")
@@ -110,9 +120,13 @@ def real_site():
     missing = [name for name in REQUIRED if not os.environ.get(name)]
     if missing:
         pytest.skip("make test-real needs a real Moodle site: set %s (see tests/real/README.md)" % ", ".join(missing))
-    site = RealSite(os.environ["MOODLE_BASE_URL"], os.environ["MOODLE_TOKEN"],
-                    int(os.environ["MOODLE_ONEMEMBERSHIP_COHORT_ID"]), ca_path=os.environ.get("MOODLE_CA_PATH"),
-                    validate_certs=os.environ.get("MOODLE_VALIDATE_CERTS", "true").lower() not in ("0", "false", "no"))
+    site = RealSite(
+        os.environ["MOODLE_BASE_URL"],
+        os.environ["MOODLE_TOKEN"],
+        int(os.environ["MOODLE_ONEMEMBERSHIP_COHORT_ID"]),
+        ca_path=os.environ.get("MOODLE_CA_PATH"),
+        validate_certs=os.environ.get("MOODLE_VALIDATE_CERTS", "true").lower() not in ("0", "false", "no"),
+    )
     try:
         yield site
     finally:

@@ -41,18 +41,24 @@ class EnrolRun(object):
     def __repr__(self):
         failed = [(r.get("email"), r.get("msg")) for r in self.rows if r.get("outcome") == "failed"]
         return "EnrolRun(rc=%r, summary=%s, failed=%s, output=%r)" % (
-            self.run.rc, json.dumps(self.summary), json.dumps(failed)[:1500], self.run.output[-2500:])
+            self.run.rc,
+            json.dumps(self.summary),
+            json.dumps(failed)[:1500],
+            self.run.output[-2500:],
+        )
 
 
 def wrapper_playbook(module_defaults):
-    return [{
-        "name": "Enrol with the dsenroll.moodle.enrol role",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "module_defaults": {"group/dsenroll.moodle.moodle": module_defaults},
-        "roles": [{"role": "dsenroll.moodle.enrol"}],
-    }]
+    return [
+        {
+            "name": "Enrol with the dsenroll.moodle.enrol role",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "module_defaults": {"group/dsenroll.moodle.moodle": module_defaults},
+            "roles": [{"role": "dsenroll.moodle.enrol"}],
+        }
+    ]
 
 
 def lean_playbook(module_defaults, report_path):
@@ -64,30 +70,52 @@ def lean_playbook(module_defaults, report_path):
     user_args = dict(connection, users="{{ people }}", match_by="email", state="present")
     user_args["batch_size"] = "{{ moodle_enrol_batch_size | default(omit, true) }}"
     user_args["max_input_vars"] = "{{ moodle_max_input_vars | default(omit, true) }}"
-    member_args = dict(connection, cohort_id="{{ moodle_enrol_cohort_id }}",
-                       users="{{ user_run | dsenroll.moodle.enrol_member_refs }}", state="present")
+    member_args = dict(
+        connection,
+        cohort_id="{{ moodle_enrol_cohort_id }}",
+        users="{{ user_run | dsenroll.moodle.enrol_member_refs }}",
+        state="present",
+    )
     member_args["max_input_vars"] = user_args["max_input_vars"]
-    return [{
-        "name": "The enrol role's two module steps and its report",
-        "hosts": "localhost",
-        "connection": "local",
-        "gather_facts": False,
-        "vars": {"people": "{{ moodle_enrol_users | dsenroll.moodle.enrol_user_records }}"},
-        "tasks": [
-            {"name": "Find or create the users", "dsenroll.moodle.moodle_user": user_args,
-             "register": "user_run", "failed_when": False},
-            {"name": "Add them to the cohort", "dsenroll.moodle.moodle_cohort_member": member_args,
-             "register": "member_run", "failed_when": False,
-             "when": "user_run | dsenroll.moodle.enrol_member_refs | length > 0"},
-            {"name": "Write the report as the role does", "ansible.builtin.copy": {
-                "content": "{{ people | dsenroll.moodle.enrol_report(user_run, member_run) | to_json }}",
-                "dest": report_path, "mode": "0600"}, "check_mode": False, "diff": False},
-        ],
-    }]
+    return [
+        {
+            "name": "The enrol role's two module steps and its report",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars": {"people": "{{ moodle_enrol_users | dsenroll.moodle.enrol_user_records }}"},
+            "tasks": [
+                {
+                    "name": "Find or create the users",
+                    "dsenroll.moodle.moodle_user": user_args,
+                    "register": "user_run",
+                    "failed_when": False,
+                },
+                {
+                    "name": "Add them to the cohort",
+                    "dsenroll.moodle.moodle_cohort_member": member_args,
+                    "register": "member_run",
+                    "failed_when": False,
+                    "when": "user_run | dsenroll.moodle.enrol_member_refs | length > 0",
+                },
+                {
+                    "name": "Write the report as the role does",
+                    "ansible.builtin.copy": {
+                        "content": "{{ people | dsenroll.moodle.enrol_report(user_run, member_run) | to_json }}",
+                        "dest": report_path,
+                        "mode": "0600",
+                    },
+                    "check_mode": False,
+                    "diff": False,
+                },
+            ],
+        }
+    ]
 
 
-def run_enrol(workdir, url, token, people, cohort_id=1, name="enrol", timeout=5, retries=None, batch_size=None,
-              lean=False):
+def run_enrol(
+    workdir, url, token, people, cohort_id=1, name="enrol", timeout=5, retries=None, batch_size=None, lean=False
+):
     """Write the play into ``workdir`` (the role in a wrapper play, or ``lean``: its module steps only), run it,
     and return an EnrolRun with the per-person report."""
     os.makedirs(workdir, exist_ok=True)
@@ -99,9 +127,14 @@ def run_enrol(workdir, url, token, people, cohort_id=1, name="enrol", timeout=5,
     play = lean_playbook(defaults, report_path) if lean else wrapper_playbook(defaults)
     with open(playbook_path, "w", encoding="utf-8") as handle:
         json.dump(play, handle, indent=1)
-    variables = {"moodle_url": url, "moodle_token": token, "moodle_enrol_users": people,
-                 "moodle_enrol_cohort_id": cohort_id, "moodle_enrol_skip_preflight": True,
-                 "moodle_enrol_report": report_path}
+    variables = {
+        "moodle_url": url,
+        "moodle_token": token,
+        "moodle_enrol_users": people,
+        "moodle_enrol_cohort_id": cohort_id,
+        "moodle_enrol_skip_preflight": True,
+        "moodle_enrol_report": report_path,
+    }
     if batch_size:
         variables["moodle_enrol_batch_size"] = batch_size
     run = harness.run_playbook(playbook_path, extra_vars=variables)
@@ -114,5 +147,12 @@ def run_enrol(workdir, url, token, people, cohort_id=1, name="enrol", timeout=5,
 
 def people(prefix, count, start=0):
     """``count`` new people with e-mails ``<prefix>NNN@example.org`` (Moodle generates their passwords)."""
-    return [{"email": "%s%03d@example.org" % (prefix, n), "firstname": "Fault", "lastname": "Case %d" % n,
-             "create_password": True} for n in range(start, start + count)]
+    return [
+        {
+            "email": "%s%03d@example.org" % (prefix, n),
+            "firstname": "Fault",
+            "lastname": "Case %d" % n,
+            "create_password": True,
+        }
+        for n in range(start, start + count)
+    ]

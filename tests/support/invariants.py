@@ -37,16 +37,21 @@ def violations(sim, people, report, cohort_id=1):
         enrolled = account is not None and account["id"] in members
         reported = row.get("outcome") == "failed" and bool((row.get("msg") or "").strip())
         if not enrolled and not reported:
-            problems.append("%s: neither enrolled (account %s, in cohort %s) nor reported failed with a reason: %s"
-                            % (email, account and account["id"], enrolled, row))
+            problems.append(
+                "%s: neither enrolled (account %s, in cohort %s) nor reported failed with a reason: %s"
+                % (email, account and account["id"], enrolled, row)
+            )
         if row.get("outcome") == "ok" and not enrolled:
             problems.append("%s: reported ok but not enrolled: %s" % (email, row))
         if row.get("user") in USER_DONE and (account is None or row.get("id") not in (None, account["id"])):
-            problems.append("%s: user step says %s (id %s) but the site has ids %s" % (
-                email, row.get("user"), row.get("id"), [u["id"] for u in live]))
+            problems.append(
+                "%s: user step says %s (id %s) but the site has ids %s"
+                % (email, row.get("user"), row.get("id"), [u["id"] for u in live])
+            )
         if row.get("cohort") in MEMBER_DONE and not enrolled:
-            problems.append("%s: cohort step says %s but the account is not in cohort %s" % (
-                email, row.get("cohort"), cohort_id))
+            problems.append(
+                "%s: cohort step says %s but the account is not in cohort %s" % (email, row.get("cohort"), cohort_id)
+            )
     return problems
 
 
@@ -58,6 +63,7 @@ def not_enrolled(sim, people, cohort_id=1):
     for person in people:
         live = accounts.get(person["email"].lower(), [])
         if len(live) != 1 or live[0]["id"] not in members:
-            problems.append("%s: %d accounts, in cohort: %s" % (
-                person["email"], len(live), [u["id"] in members for u in live]))
+            problems.append(
+                "%s: %d accounts, in cohort: %s" % (person["email"], len(live), [u["id"] in members for u in live])
+            )
     return problems

@@ -15,8 +15,14 @@ from urllib.parse import quote, quote_plus
 
 def spellings(secret):
     """The ways ``secret`` may be written in a text file, longest first."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
-             html.escape(secret, quote=True), json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        html.escape(secret, quote=True),
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
     return sorted((f for f in forms if f), key=len, reverse=True)
 
 

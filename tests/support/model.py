@@ -15,8 +15,10 @@ PHP_TRIM = " \t\n\r\0\x0b"
 # PHP's isspace(): a "<" followed by one of these is text, any other "<" opens a tag for strip_tags().
 PHP_SPACE = " \t\n\r\x0b\x0c"
 # PHPMailer's 'html5' pattern (moodle_phpmailer::validateAddress), anchored at the very end (PCRE /D).
-EMAIL_HTML5 = re.compile(r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-                         r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*")
+EMAIL_HTML5 = re.compile(
+    r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*"
+)
 USERNAME = re.compile(r"[-.@_a-z0-9]+")
 # mdl_user column sizes: a longer value fails the insert (dml_write_exception).
 COLUMN_CHARS = {"username": 100, "email": 100, "firstname": 100, "lastname": 100}
@@ -65,8 +67,11 @@ def field_problem(payload):
         return "email not PARAM_RAW_TRIMMED-clean"
     if not valid_email(email):
         return "email invalid for validate_email()"
-    if payload.get("auth", "manual") in INTERNAL_AUTHS and not payload.get("password") \
-            and not payload.get("createpassword"):
+    if (
+        payload.get("auth", "manual") in INTERNAL_AUTHS
+        and not payload.get("password")
+        and not payload.get("createpassword")
+    ):
         return "neither password nor createpassword"
     return None
 

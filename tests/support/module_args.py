@@ -23,6 +23,7 @@ except ImportError:  # ansible-core < 2.19 has no helper: set the arguments Ansi
         finally:
             basic._ANSIBLE_ARGS = saved
 
+
 __all__ = ["patch_module_args", "run_main"]
 
 

@@ -10,10 +10,53 @@ from hypothesis import strategies as st
 # Text a person's name may hold; no lone surrogates (they cannot be UTF-8 encoded by anyone).
 UNICODE_TEXT = st.characters(blacklist_categories=("Cs",))
 WHITESPACE = st.sampled_from([" ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\x0b", "\0"])
-AWKWARD = st.sampled_from(["'", '"', ",", ";", "<", ">", "<b>", "</i>", "<3", "< 3", "&amp;", "\\", "%", "_", "@",
-                           "+", "é", "Ø", "ß", "İ", "中", "😀", "\u200b", "\u0301", "\0", "\x7f"])
-NAMES = st.sampled_from(["Anne", "José", "Zoë", "O'Neil", "Smith, Jr.", "Łukasz", "Nguyễn", "李", "Sam \"Sammy\"",
-                         "María-José", "d'Artagnan", "Ngā", "Ölçer"])
+AWKWARD = st.sampled_from(
+    [
+        "'",
+        '"',
+        ",",
+        ";",
+        "<",
+        ">",
+        "<b>",
+        "</i>",
+        "<3",
+        "< 3",
+        "&amp;",
+        "\\",
+        "%",
+        "_",
+        "@",
+        "+",
+        "é",
+        "Ø",
+        "ß",
+        "İ",
+        "中",
+        "😀",
+        "\u200b",
+        "\u0301",
+        "\0",
+        "\x7f",
+    ]
+)
+NAMES = st.sampled_from(
+    [
+        "Anne",
+        "José",
+        "Zoë",
+        "O'Neil",
+        "Smith, Jr.",
+        "Łukasz",
+        "Nguyễn",
+        "李",
+        'Sam "Sammy"',
+        "María-José",
+        "d'Artagnan",
+        "Ngā",
+        "Ölçer",
+    ]
+)
 DOMAINS = st.sampled_from(["example.org", "Example.COM", "sub.example.net", "x.io", "ex-ample.org"])
 LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
 
@@ -32,7 +75,7 @@ def names():
         st.text("abcdefgh", min_size=95, max_size=130),  # around the 100-character column
         st.sampled_from(["", " ", "\t", "\u00a0", "\0"]),
         st.none(),
-        st.integers(min_value=-5, max_value=10 ** 6),
+        st.integers(min_value=-5, max_value=10**6),
     )
 
 
@@ -69,20 +112,33 @@ def _mangle(email, how, extra):
 
 def emails():
     """An e-mail as it may arrive: valid, mixed-case, padded, broken, empty, very long or not text."""
-    mangled = st.builds(_mangle, plausible_emails(),
-                        st.sampled_from(["keep", "upper", "title", "pad", "inner", "double_at", "no_at", "long",
-                                         "trailing_dot", "unicode"]),
-                        st.one_of(WHITESPACE, AWKWARD))
-    return st.one_of(mangled, st.sampled_from(["", " ", "@", "a@", "@b.org", "a@b", "<a@b.org>", "a,b@c.org"]),
-                     st.none(), st.integers(min_value=0, max_value=99))
+    mangled = st.builds(
+        _mangle,
+        plausible_emails(),
+        st.sampled_from(
+            ["keep", "upper", "title", "pad", "inner", "double_at", "no_at", "long", "trailing_dot", "unicode"]
+        ),
+        st.one_of(WHITESPACE, AWKWARD),
+    )
+    return st.one_of(
+        mangled,
+        st.sampled_from(["", " ", "@", "a@", "@b.org", "a@b", "<a@b.org>", "a,b@c.org"]),
+        st.none(),
+        st.integers(min_value=0, max_value=99),
+    )
 
 
 def usernames():
     """A username: absent (derived from the e-mail), clean, or something Moodle refuses."""
     clean = st.text("abcdefghijklmnopqrstuvwxyz0123456789._-@", min_size=1, max_size=20)
     return st.one_of(
-        st.none(), st.just(""), clean, clean.map(str.upper), _pieces(clean).map("".join),
-        st.text("abcdef", min_size=98, max_size=110), st.sampled_from([" ", "Anne Marie", "josé", "o'neil", "a,b"]),
+        st.none(),
+        st.just(""),
+        clean,
+        clean.map(str.upper),
+        _pieces(clean).map("".join),
+        st.text("abcdef", min_size=98, max_size=110),
+        st.sampled_from([" ", "Anne Marie", "josé", "o'neil", "a,b"]),
     )
 
 
@@ -124,8 +180,12 @@ def _variant_of(original, how):
 def people(draw, min_size=1, max_size=8):
     """A list of input people, some of them repeated (the same e-mail in another spelling, or verbatim)."""
     batch = draw(st.lists(PERSON, min_size=min_size, max_size=max_size))
-    repeats = draw(st.lists(st.tuples(st.integers(min_value=0, max_value=len(batch) - 1),
-                                      st.sampled_from(["same", "upper", "pad"])), max_size=3))
+    repeats = draw(
+        st.lists(
+            st.tuples(st.integers(min_value=0, max_value=len(batch) - 1), st.sampled_from(["same", "upper", "pad"])),
+            max_size=3,
+        )
+    )
     for index, how in repeats:
         position = draw(st.integers(min_value=0, max_value=len(batch)))
         batch.insert(position, _variant_of(batch[index], how))
@@ -146,8 +206,12 @@ def benign_person(draw, index):
     last = draw(BENIGN_LAST)
     local = draw(BENIGN_LOCAL)
     case = draw(LETTER_CASE)
-    return {"email": case("p%d.%s@example.org" % (index, local)), "firstname": first, "lastname": last,
-            "create_password": True}
+    return {
+        "email": case("p%d.%s@example.org" % (index, local)),
+        "firstname": first,
+        "lastname": last,
+        "create_password": True,
+    }
 
 
 @st.composite

@@ -9,7 +9,6 @@ Pure functions over the file system; git is reached through a ``run(args, cwd)``
 ``(rc, stdout, stderr)`` (AnsibleModule.run_command in the module). No result ever contains the token.
 """
 
-
 import os
 import stat
 
@@ -20,8 +19,10 @@ ENV_KEYS = ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID")
 # Shorter strings would match unrelated text; Moodle tokens are 32 hex characters (docs/moodle-behaviour.md#tokens).
 MIN_TOKEN_LENGTH = 16
 SKIPPED_DIRS = (".git", ".hg", ".svn")
-ROTATE = ("rotate the token, since anyone who read it can use it: create a new one at %s, delete the leaked one "
-          "there, and put the new one in the .env" % TOKENS)
+ROTATE = (
+    "rotate the token, since anyone who read it can use it: create a new one at %s, delete the leaked one "
+    "there, and put the new one in the .env" % TOKENS
+)
 
 
 def parse_env(text):
@@ -56,18 +57,28 @@ def read_env(path):
 
 def env_keys_check(path, values, keys=ENV_KEYS, token=None):
     if values is None:
-        return check("env_file:keys", FAIL, "%s does not exist or cannot be read" % path,
-                     "Create it with %s, readable by the application's user only."
-                     % ", ".join(keys))
+        return check(
+            "env_file:keys",
+            FAIL,
+            "%s does not exist or cannot be read" % path,
+            "Create it with %s, readable by the application's user only." % ", ".join(keys),
+        )
     missing = [k for k in keys if not values.get(k)]
     if missing:
-        return check("env_file:keys", FAIL, "%s lacks %s" % (path, ", ".join(missing)),
-                     "Add %s to %s." % (", ".join("%s=..." % k for k in missing), path))
+        return check(
+            "env_file:keys",
+            FAIL,
+            "%s lacks %s" % (path, ", ".join(missing)),
+            "Add %s to %s." % (", ".join("%s=..." % k for k in missing), path),
+        )
     if token and values.get("MOODLE_TOKEN") and values["MOODLE_TOKEN"] != token:
-        return check("env_file:keys", WARN, "%s has %s, but its MOODLE_TOKEN is not the token these checks used"
-                     % (path, ", ".join(keys)),
-                     "Run the checks with the application's token (leave moodle_token unset to use MOODLE_TOKEN "
-                     "from the environment), or update MOODLE_TOKEN in %s." % path)
+        return check(
+            "env_file:keys",
+            WARN,
+            "%s has %s, but its MOODLE_TOKEN is not the token these checks used" % (path, ", ".join(keys)),
+            "Run the checks with the application's token (leave moodle_token unset to use MOODLE_TOKEN "
+            "from the environment), or update MOODLE_TOKEN in %s." % path,
+        )
     return check("env_file:keys", PASS, "%s has %s" % (path, ", ".join(keys)))
 
 
@@ -77,9 +88,13 @@ def env_permissions_check(path):
     except OSError:
         return check("env_file:permissions", SKIP, "not checked: %s cannot be read" % path)
     if mode & (stat.S_IROTH | stat.S_IWOTH):
-        return check("env_file:permissions", FAIL, "%s is %s by every user of this host (mode %04o)"
-                     % (path, "readable" if mode & stat.S_IROTH else "writable", mode),
-                     "chmod 600 %s (or 640 with the web server's group as the file's group)." % path)
+        return check(
+            "env_file:permissions",
+            FAIL,
+            "%s is %s by every user of this host (mode %04o)"
+            % (path, "readable" if mode & stat.S_IROTH else "writable", mode),
+            "chmod 600 %s (or 640 with the web server's group as the file's group)." % path,
+        )
     return check("env_file:permissions", PASS, "%s is not open to other users (mode %04o)" % (path, mode))
 
 
@@ -93,16 +108,28 @@ def env_git_check(path, run):
         return check("env_file:git", PASS, "%s is not inside a git work tree" % path)
     rc, _out, _err = run(["ls-files", "--error-unmatch", "--", name], directory)
     if rc == 0:
-        return check("env_file:git", FAIL, "%s is tracked by git: the token is in the repository" % path,
-                     "Run git rm --cached %s, add %s to .gitignore and commit; then %s." % (name, name, ROTATE))
+        return check(
+            "env_file:git",
+            FAIL,
+            "%s is tracked by git: the token is in the repository" % path,
+            "Run git rm --cached %s, add %s to .gitignore and commit; then %s." % (name, name, ROTATE),
+        )
     rc, out, _err = run(["log", "--all", "--format=%h", "-1", "--", name], directory)
     if rc == 0 and out.strip():
-        return check("env_file:git", FAIL, "%s is no longer tracked but is in the git history (commit %s)"
-                     % (path, out.strip()), "The token is in every clone of the repository: %s." % ROTATE)
+        return check(
+            "env_file:git",
+            FAIL,
+            "%s is no longer tracked but is in the git history (commit %s)" % (path, out.strip()),
+            "The token is in every clone of the repository: %s." % ROTATE,
+        )
     rc, _out, _err = run(["check-ignore", "-q", "--", name], directory)
     if rc != 0:
-        return check("env_file:git", WARN, "%s is not tracked, but git does not ignore it either" % path,
-                     "Add %s to the work tree's .gitignore, so that no git add -A can commit it." % name)
+        return check(
+            "env_file:git",
+            WARN,
+            "%s is not tracked, but git does not ignore it either" % path,
+            "Add %s to the work tree's .gitignore, so that no git add -A can commit it." % name,
+        )
     return check("env_file:git", PASS, "%s is ignored by git" % path)
 
 
@@ -141,23 +168,33 @@ def find_token(paths, token, skip=()):
 def leak_check(paths, token, env_file=None):
     """The ``token_leaks`` check and the leaks found (never the token itself)."""
     if not token:
-        return check("token_leaks", SKIP, "not checked: no token to look for (moodle_token, MOODLE_TOKEN or the "
-                     ".env's MOODLE_TOKEN)"), []
+        return check(
+            "token_leaks",
+            SKIP,
+            "not checked: no token to look for (moodle_token, MOODLE_TOKEN or the .env's MOODLE_TOKEN)",
+        ), []
     if len(token) < MIN_TOKEN_LENGTH:
-        return check("token_leaks", SKIP, "not checked: the token is too short to search for without false "
-                     "matches"), []
+        return check("token_leaks", SKIP, "not checked: the token is too short to search for without false matches"), []
     leaks, unreadable, absent = find_token(paths, token, skip=[env_file])
     if leaks:
         where = ", ".join("%s:%s" % (leak["path"], ",".join(str(n) for n in leak["lines"])) for leak in leaks)
-        return check("token_leaks", FAIL, "the token appears in %d file(s) besides the .env: %s" % (len(leaks), where),
-                     "Remove the token from these files (and from logs, caches and backups made of them), read it "
-                     "only from the .env; then %s." % ROTATE), leaks
+        return check(
+            "token_leaks",
+            FAIL,
+            "the token appears in %d file(s) besides the .env: %s" % (len(leaks), where),
+            "Remove the token from these files (and from logs, caches and backups made of them), read it "
+            "only from the .env; then %s." % ROTATE,
+        ), leaks
     notes = []
     if unreadable:
         notes.append("could not read %s" % ", ".join(unreadable))
     if absent:
         notes.append("no such path: %s" % ", ".join(absent))
     if notes:
-        return check("token_leaks", WARN, "the token was not found, but %s" % "; ".join(notes),
-                     "Run the checks as a user who can read every scanned path, and check the paths given."), []
+        return check(
+            "token_leaks",
+            WARN,
+            "the token was not found, but %s" % "; ".join(notes),
+            "Run the checks as a user who can read every scanned path, and check the paths given.",
+        ), []
     return check("token_leaks", PASS, "the token appears in no file under %s besides the .env" % ", ".join(paths)), []

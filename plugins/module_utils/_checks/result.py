@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The shape of one check's result, shared by the site checks and the local checks."""
 
-
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 
 

@@ -8,14 +8,26 @@ reject before it could write anything (each probe says why in a comment). The ch
 fixed order, each ``{id, status, summary, remediation}`` with status pass, fail, warn or skip.
 """
 
-
 import re
 
 from urllib.parse import urlsplit
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.result import FAIL, PASS, SKIP, WARN, check, sentence
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.result import (
+    FAIL,
+    PASS,
+    SKIP,
+    WARN,
+    check,
+    sentence,
+)
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client import errors
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import ROLES, SERVICE, TOKENS, WS_ADMIN, function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import (
+    ROLES,
+    SERVICE,
+    TOKENS,
+    WS_ADMIN,
+    function_hint,
+)
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
     ADD_COHORT_MEMBERS,
     CREATE_USERS,
@@ -24,7 +36,10 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions i
     GET_USERS_BY_FIELD,
     SITE_INFO,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import UsersNotVisibleError, prove_email_visibility
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
+    UsersNotVisibleError,
+    prove_email_visibility,
+)
 
 # A parameter no web service function declares: Moodle's server validates the parameters against the
 # function's description *after* the access checks and *before* it runs the function, and refuses
@@ -36,19 +51,22 @@ CAPABILITY_CREATE = "moodle/user:create"
 FIX_REST_USE = (
     "give the API user the capability webservice/rest:use, which no role has by default (not even Manager) and "
     "no web services set-up screen grants: %s > Add a new role with webservice/rest:use allowed, then Site administration > "
-    "Users > Permissions > Assign system roles > that role: add the API user" % ROLES)
+    "Users > Permissions > Assign system roles > that role: add the API user" % ROLES
+)
 FIX_IP = (
     "the token's IP restriction must include the address Moodle sees for this host (behind a proxy, Moodle may see "
     "the proxy): at %s create a new token with the right IP restriction (or none) and delete the old one; also "
-    "check the user's IP restriction at %s > %s > Authorised users" % (TOKENS, WS_ADMIN, SERVICE))
-FIX_AUTHORISED = (
-    "add the API user at %s > %s > Authorised users" % (WS_ADMIN, SERVICE))
+    "check the user's IP restriction at %s > %s > Authorised users" % (TOKENS, WS_ADMIN, SERVICE)
+)
+FIX_AUTHORISED = "add the API user at %s > %s > Authorised users" % (WS_ADMIN, SERVICE)
 FIX_SERVICE = (
     "at %s > %s > Edit: tick Enabled, clear Required capability (or grant it), and under Functions add the "
-    "required functions" % (WS_ADMIN, SERVICE))
+    "required functions" % (WS_ADMIN, SERVICE)
+)
 FIX_EXPIRED = (
     "Moodle deletes an expired token the first time it is used, so it cannot be renewed: create a new token at %s "
-    "(Valid until empty or later) and put it in MOODLE_TOKEN" % TOKENS)
+    "(Valid until empty or later) and put it in MOODLE_TOKEN" % TOKENS
+)
 
 _DEBUG_IP = re.compile(r"IP:\s*([^\s]+)")
 
@@ -116,8 +134,13 @@ class ProbeAnswers(object):
         # its loop (nopermissions without it); the loop's first test refuses a blank username
         # (invalidparameter) before the username lookup and before user_create_user, and the delegated
         # transaction is rolled back. So the answer tells the capability and nothing can be created.
-        user = {"username": "", "firstname": "Preflight", "lastname": "Probe",
-                "email": "preflight.probe@example.invalid", "createpassword": 1}
+        user = {
+            "username": "",
+            "firstname": "Preflight",
+            "lastname": "Probe",
+            "email": "preflight.probe@example.invalid",
+            "createpassword": 1,
+        }
         return self._once(CREATE_USERS, lambda: self.client.call(CREATE_USERS, {"users": [user]}))
 
     def key_probe(self, wsfunction):
@@ -138,8 +161,9 @@ class ProbeAnswers(object):
         # So the answer says whether the cohort exists and the loop never reaches the insert. These
         # messages are built in code, not translated, so they are a stable marker.
         member = {"cohorttype": {"type": cohort_type, "value": value}, "usertype": {"type": "id", "value": 0}}
-        return self._once(("cohort", cohort_type, str(value)),
-                          lambda: self.client.call(ADD_COHORT_MEMBERS, {"members": [member]}))
+        return self._once(
+            ("cohort", cohort_type, str(value)), lambda: self.client.call(ADD_COHORT_MEMBERS, {"members": [member]})
+        )
 
     def get_cohorts(self, cohortids):
         params = {"cohortids": list(cohortids)} if cohortids else {}
@@ -147,26 +171,35 @@ class ProbeAnswers(object):
 
     def saw_expiry(self):
         codes = self.errorcodes
-        return "invalidtoken" in codes and "accessexception" in codes[:codes.index("invalidtoken")]
+        return "invalidtoken" in codes and "accessexception" in codes[: codes.index("invalidtoken")]
 
 
 class Assessment(object):
     """Runs the checks in order; each stage may stop the ones after it (they are then skipped)."""
 
-    def __init__(self, client, required_functions=ENROLMENT_FUNCTIONS, cohort_id=None, cohort_idnumber=None,
-                 probe_capabilities=True, validate_certs=True, ca_path=None):
+    def __init__(
+        self,
+        client,
+        required_functions=ENROLMENT_FUNCTIONS,
+        cohort_id=None,
+        cohort_idnumber=None,
+        probe_capabilities=True,
+        validate_certs=True,
+        ca_path=None,
+    ):
         self.answers = ProbeAnswers(client, probe_capabilities)
         self.url = client.url
         self.required = list(dict.fromkeys(required_functions))
-        self.cohort = ("id", cohort_id) if cohort_id is not None else (
-            ("idnumber", cohort_idnumber) if cohort_idnumber else None)
+        self.cohort = (
+            ("id", cohort_id) if cohort_id is not None else (("idnumber", cohort_idnumber) if cohort_idnumber else None)
+        )
         self.validate_certs = validate_certs
         self.ca_path = ca_path
         self.checks = []
         self.blocked_by = None
         self.site = {}
         self.functions = None  # exact list from site info; None when not readable
-        self.callable = []     # functions proven callable by probing
+        self.callable = []  # functions proven callable by probing
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def add(self, check_id, status, summary, remediation=""):
@@ -214,8 +247,13 @@ class Assessment(object):
         if isinstance(err, errors.TransportError):
             self.add("endpoint", FAIL, err.message, err.remediation)
             if err.kind == "tls":
-                self.add("transport", FAIL, "the TLS handshake failed: the certificate is not valid for this host "
-                         "or not signed by a trusted CA", err.remediation)
+                self.add(
+                    "transport",
+                    FAIL,
+                    "the TLS handshake failed: the certificate is not valid for this host "
+                    "or not signed by a trusted CA",
+                    err.remediation,
+                )
             else:
                 self.add("transport", SKIP, "not checked: nothing answered")
             self.add("webservices_rest", SKIP, "not checked: endpoint failed")
@@ -223,12 +261,20 @@ class Assessment(object):
         if isinstance(err, errors.WebServicesDisabledError):
             self.add("endpoint", PASS, "%s answers (HTTP 403 with an empty body)" % self.url)
             self.add("transport", *self.transport_check(https))
-            self.add("webservices_rest", FAIL, "HTTP 403 with an empty body: web services or the REST protocol is "
-                     "disabled", err.remediation)
+            self.add(
+                "webservices_rest",
+                FAIL,
+                "HTTP 403 with an empty body: web services or the REST protocol is disabled",
+                err.remediation,
+            )
             return
         if isinstance(err, errors.MaintenanceError):
-            self.add("endpoint", FAIL, "the site is in maintenance mode: web services refuse everyone but site "
-                     "administrators", err.remediation)
+            self.add(
+                "endpoint",
+                FAIL,
+                "the site is in maintenance mode: web services refuse everyone but site administrators",
+                err.remediation,
+            )
         elif isinstance(err, (errors.HTTPStatusError, errors.NotMoodleResponseError)):
             self.add("endpoint", FAIL, err.message, self.endpoint_remediation(err))
         else:
@@ -243,29 +289,42 @@ class Assessment(object):
     def endpoint_remediation(err):
         status = getattr(err, "http_status", None)
         if status in (301, 302, 303, 307, 308):
-            return ("moodle_url is redirected (HTTP %s): use the site's final address, its wwwroot (usually the "
-                    "https:// one), in MOODLE_BASE_URL." % status)
+            return (
+                "moodle_url is redirected (HTTP %s): use the site's final address, its wwwroot (usually the "
+                "https:// one), in MOODLE_BASE_URL." % status
+            )
         if status == 404:
-            return ("No web service endpoint at this address: moodle_url must be the site's root (wwwroot), "
-                    "e.g. https://moodle.example.org, not a page or a course URL.")
+            return (
+                "No web service endpoint at this address: moodle_url must be the site's root (wwwroot), "
+                "e.g. https://moodle.example.org, not a page or a course URL."
+            )
         return err.remediation
 
     def transport_check(self, https):
         if not https:
-            return (WARN, "http: the token travels unencrypted",
-                    "Serve Moodle over https (wwwroot in config.php) and use the https:// address in MOODLE_BASE_URL.")
+            return (
+                WARN,
+                "http: the token travels unencrypted",
+                "Serve Moodle over https (wwwroot in config.php) and use the https:// address in MOODLE_BASE_URL.",
+            )
         if not self.validate_certs and not self.ca_path:
-            return (WARN, "https, but the certificate is not verified (validate_certs is false)",
-                    "Keep validate_certs true; for an internal CA give its bundle in ca_path.")
+            return (
+                WARN,
+                "https, but the certificate is not verified (validate_certs is false)",
+                "Keep validate_certs true; for an internal CA give its bundle in ca_path.",
+            )
         return (PASS, "https with a valid certificate%s" % (" (CA bundle from ca_path)" if self.ca_path else ""), "")
 
     # -- token and service_access ------------------------------------------------------------------
     def token_check(self, first):
         err = first.error
         if isinstance(err, errors.InvalidTokenError):
-            return (FAIL, "Moodle does not know this token: mistyped, deleted, or expired (Moodle deletes an expired "
-                    "token the first time it is used, so an expired token reads as unknown from then on)",
-                    err.remediation)
+            return (
+                FAIL,
+                "Moodle does not know this token: mistyped, deleted, or expired (Moodle deletes an expired "
+                "token the first time it is used, so an expired token reads as unknown from then on)",
+                err.remediation,
+            )
         if "token expired" in first.debuginfo:
             return FAIL, "the token expired (Moodle has now deleted it)", sentence(FIX_EXPIRED)
         if err is None:
@@ -277,8 +336,12 @@ class Assessment(object):
             for name in self.required or [SITE_INFO]:
                 answer = self.answers.function_probe(name) if name != SITE_INFO else self.answers.key_probe(name)
                 if self.answers.saw_expiry():
-                    return (FAIL, "the token expired: Moodle refused the first call and deleted the token, so the "
-                            "next call was refused as an unknown token", sentence(FIX_EXPIRED))
+                    return (
+                        FAIL,
+                        "the token expired: Moodle refused the first call and deleted the token, so the "
+                        "next call was refused as an unknown token",
+                        sentence(FIX_EXPIRED),
+                    )
                 if answer.reached_function:
                     break
             return PASS, "Moodle knows the token and it has not expired", ""
@@ -293,8 +356,11 @@ class Assessment(object):
     def service_access_check(self, first):
         err = first.error
         if err is None:
-            return (PASS, "%s may use the token's service (core_webservice_get_site_info answered)"
-                    % self.site.get("username"), "")
+            return (
+                PASS,
+                "%s may use the token's service (core_webservice_get_site_info answered)" % self.site.get("username"),
+                "",
+            )
         if isinstance(err, errors.ApiUserRefusedError):
             return FAIL, "Moodle refuses the API user: %s" % err.message, err.remediation
         probes = [(n, self.answers.function_probe(n)) for n in self.required]
@@ -302,8 +368,12 @@ class Assessment(object):
             if answer.reached_function:
                 self.callable.append(name)
         if self.callable:
-            return (PASS, "the token's user may use its service: %s answered, so the token, its IP restriction and "
-                    "webservice/rest:use are fine" % self.callable[0], "")
+            return (
+                PASS,
+                "the token's user may use its service: %s answered, so the token, its IP restriction and "
+                "webservice/rest:use are fine" % self.callable[0],
+                "",
+            )
         answers = [first] + [a for _n, a in probes]
         return self.access_denied(answers)
 
@@ -311,24 +381,31 @@ class Assessment(object):
         """Every call was refused with accessexception: say which causes remain, most likely first."""
         debuginfo = " ".join(a.debuginfo for a in answers)
         if "webservice/rest:use" in debuginfo or "rest protocol" in debuginfo:
-            return (FAIL, "the API user lacks webservice/rest:use (Moodle's debuginfo says so)",
-                    sentence(FIX_REST_USE))
+            return (FAIL, "the API user lacks webservice/rest:use (Moodle's debuginfo says so)", sentence(FIX_REST_USE))
         match = _DEBUG_IP.search(debuginfo)
         if match:
-            return (FAIL, "the token's IP restriction does not match: Moodle sees this host as %s (debuginfo)"
-                    % match.group(1).rstrip(".,"), sentence(FIX_IP))
+            return (
+                FAIL,
+                "the token's IP restriction does not match: Moodle sees this host as %s (debuginfo)"
+                % match.group(1).rstrip(".,"),
+                sentence(FIX_IP),
+            )
         if "is not allowed" in debuginfo:
             # With debugging on, rest:use and IP problems name themselves; this message means the
             # user/service pair offers none of these functions.
             causes = [FIX_AUTHORISED, FIX_SERVICE]
-            summary = ("Moodle refuses every function for this user and service (debuginfo: \"Access to the function "
-                       "... is not allowed\"): the user is not an authorised user of the service, or the service "
-                       "is disabled or lacks every required function")
+            summary = (
+                'Moodle refuses every function for this user and service (debuginfo: "Access to the function '
+                '... is not allowed"): the user is not an authorised user of the service, or the service '
+                "is disabled or lacks every required function"
+            )
         else:
             causes = [FIX_REST_USE, FIX_IP, FIX_AUTHORISED, FIX_SERVICE]
-            summary = ("Moodle refuses every call with \"Access control exception\"; without debuginfo the possible "
-                       "causes, most likely first: no webservice/rest:use, IP restriction not matched, user not "
-                       "authorised for the service, service disabled or without the functions")
+            summary = (
+                'Moodle refuses every call with "Access control exception"; without debuginfo the possible '
+                "causes, most likely first: no webservice/rest:use, IP restriction not matched, user not "
+                "authorised for the service, service disabled or without the functions"
+            )
         remediation = " ".join("(%d) %s" % (i + 1, sentence(c)) for i, c in enumerate(causes))
         return FAIL, summary, remediation
 
@@ -342,11 +419,17 @@ class Assessment(object):
         if answer.reached_function:
             return PASS, "in the token's service (a probe that cannot write reached it)", ""
         if isinstance(answer.error, errors.UnknownFunctionError):
-            return (FAIL, "Moodle has no function of this name",
-                    "Check the name in required_functions against the Moodle release's web service functions.")
+            return (
+                FAIL,
+                "Moodle has no function of this name",
+                "Check the name in required_functions against the Moodle release's web service functions.",
+            )
         if isinstance(answer.error, errors.AccessDeniedError):
-            return (FAIL, "not in the token's service (Moodle refused it while other functions answered)",
-                    function_hint(name) + ".")
+            return (
+                FAIL,
+                "not in the token's service (Moodle refused it while other functions answered)",
+                function_hint(name) + ".",
+            )
         return WARN, "could not be checked: %s" % answer.error, getattr(answer.error, "remediation", "")
 
     # -- what the token's user may see and do --------------------------------------------------
@@ -357,8 +440,12 @@ class Assessment(object):
             return SKIP, "not checked: the token cannot call %s" % GET_USERS_BY_FIELD
         answer = self.answers.visibility()
         if isinstance(answer.error, UsersNotVisibleError):
-            return (FAIL, "the token cannot see other users' e-mail addresses: e-mail lookups would find nobody "
-                    "and enrolment would create duplicates", answer.error.remediation)
+            return (
+                FAIL,
+                "the token cannot see other users' e-mail addresses: e-mail lookups would find nobody "
+                "and enrolment would create duplicates",
+                answer.error.remediation,
+            )
         if answer.error is not None:
             return WARN, "could not be checked: %s" % answer.error, getattr(answer.error, "remediation", "")
         return PASS, "the token can see other users and their e-mail addresses", ""
@@ -376,12 +463,19 @@ class Assessment(object):
             return SKIP, "not checked: the token cannot call %s" % CREATE_USERS
         answer = self.answers.create_probe()
         if isinstance(answer.error, errors.MissingCapabilityError):
-            return (FAIL, "the API user lacks %s: every user creation would fail" % CAPABILITY_CREATE,
-                    "%s: allow %s in the API user's role (Manager has it), or assign it a role that has it at "
-                    "Site administration > Users > Permissions > Assign system roles." % (ROLES, CAPABILITY_CREATE))
+            return (
+                FAIL,
+                "the API user lacks %s: every user creation would fail" % CAPABILITY_CREATE,
+                "%s: allow %s in the API user's role (Manager has it), or assign it a role that has it at "
+                "Site administration > Users > Permissions > Assign system roles." % (ROLES, CAPABILITY_CREATE),
+            )
         if isinstance(answer.error, errors.InvalidParameterError):
-            return (PASS, "the API user may create users (a probe with a blank username passed the capability check "
-                    "and was refused before any insert)", "")
+            return (
+                PASS,
+                "the API user may create users (a probe with a blank username passed the capability check "
+                "and was refused before any insert)",
+                "",
+            )
         if answer.error is None:
             return WARN, "unexpected answer to the create probe: %r" % (answer.result,), ""
         return WARN, "could not be checked: %s" % answer.error, getattr(answer.error, "remediation", "")
@@ -391,16 +485,23 @@ class Assessment(object):
             return SKIP, "not checked: no target cohort given (cohort_id or cohort_idnumber)"
         kind, value = self.cohort
         label = "cohort %s=%s" % (kind, value)
-        missing = (FAIL, "%s does not exist" % label,
-                   "Check the cohort at Site administration > Users > Accounts > Cohorts (All cohorts): its id is in "
-                   "the edit link (cohort/edit.php?id=N); create it there or fix MOODLE_ONEMEMBERSHIP_COHORT_ID.")
+        missing = (
+            FAIL,
+            "%s does not exist" % label,
+            "Check the cohort at Site administration > Users > Accounts > Cohorts (All cohorts): its id is in "
+            "the edit link (cohort/edit.php?id=N); create it there or fix MOODLE_ONEMEMBERSHIP_COHORT_ID.",
+        )
         if self.functions is None or GET_COHORTS in self.functions:
             answer = self.answers.get_cohorts([value] if kind == "id" else [])
             if answer.error is None:
                 for cohort in answer.result or []:
                     if str(cohort.get(kind)) == str(value):
-                        return (PASS, "%s exists: \"%s\" (id %s, idnumber %s)"
-                                % (label, cohort.get("name"), cohort.get("id"), cohort.get("idnumber") or "-"), "")
+                        return (
+                            PASS,
+                            '%s exists: "%s" (id %s, idnumber %s)'
+                            % (label, cohort.get("name"), cohort.get("id"), cohort.get("idnumber") or "-"),
+                            "",
+                        )
                 return missing
         if not self.answers.probe_capabilities:
             return SKIP, "not checked: no readable cohort function and probe_capabilities is false"
@@ -418,14 +519,22 @@ class Assessment(object):
 
     def least_privilege_check(self):
         if self.functions is None:
-            return (SKIP, "not checked: core_webservice_get_site_info is not in the service, so the token's user and "
-                    "functions cannot be listed", "To let this check run, %s." % function_hint(SITE_INFO))
+            return (
+                SKIP,
+                "not checked: core_webservice_get_site_info is not in the service, so the token's user and "
+                "functions cannot be listed",
+                "To let this check run, %s." % function_hint(SITE_INFO),
+            )
         problems, fixes = [], []
         if self.site.get("userissiteadmin"):
-            problems.append("the token's user %s is a site administrator, who passes every capability check"
-                            % self.site.get("username"))
-            fixes.append("Create a dedicated API user (Site administration > Users > Accounts > Add a new user) with "
-                         "only the roles it needs, and a token for it at %s." % TOKENS)
+            problems.append(
+                "the token's user %s is a site administrator, who passes every capability check"
+                % self.site.get("username")
+            )
+            fixes.append(
+                "Create a dedicated API user (Site administration > Users > Accounts > Add a new user) with "
+                "only the roles it needs, and a token for it at %s." % TOKENS
+            )
         # core_webservice_get_site_info only reads the caller's own profile: recommended, not extra.
         extra = sorted(set(self.functions) - set(self.required) - set([SITE_INFO]))
         if extra:
@@ -440,9 +549,17 @@ class Assessment(object):
 _BLOCKING = ("endpoint", "webservices_rest", "token", "service_access")
 
 
-def assess(client, required_functions=ENROLMENT_FUNCTIONS, cohort_id=None, cohort_idnumber=None,
-           probe_capabilities=True, validate_certs=True, ca_path=None):
+def assess(
+    client,
+    required_functions=ENROLMENT_FUNCTIONS,
+    cohort_id=None,
+    cohort_idnumber=None,
+    probe_capabilities=True,
+    validate_certs=True,
+    ca_path=None,
+):
     """Run every check against the site behind ``client``; return ``{ready, checks, site, functions,
     missing_functions}``. Never raises for Moodle's answers: each becomes a check."""
-    return Assessment(client, required_functions, cohort_id, cohort_idnumber, probe_capabilities,
-                      validate_certs, ca_path).run()
+    return Assessment(
+        client, required_functions, cohort_id, cohort_idnumber, probe_capabilities, validate_certs, ca_path
+    ).run()

@@ -9,7 +9,6 @@ classification uses ``errorcode`` only. Each error carries a ``remediation`` tha
 operator what to change in Moodle and where.
 """
 
-
 import re
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import TOKENS, USERS, WS_ADMIN
@@ -87,14 +86,16 @@ class WebServicesDisabledError(HTTPStatusError):
 
     remediation = (
         "Enable web services at Site administration > Advanced features > Enable web services, "
-        "and the REST protocol at %s > Manage protocols (Moodle answers both with the same empty HTTP 403)."
-        % WS_ADMIN
+        "and the REST protocol at %s > Manage protocols (Moodle answers both with the same empty HTTP 403)." % WS_ADMIN
     )
 
     def __init__(self, wsfunction=None):
         super(WebServicesDisabledError, self).__init__(
             "Moodle refused the call with HTTP 403 and an empty body: web services or the REST protocol is disabled",
-            403, "", wsfunction)
+            403,
+            "",
+            wsfunction,
+        )
         self.remediation = WebServicesDisabledError.remediation
 
 
@@ -149,8 +150,7 @@ class AccessDeniedError(MoodleAPIError):
         "(%s > External services > <service> > Functions); the API user lacks the capability webservice/rest:use "
         "(Site administration > Users > Permissions > Define roles); the API user is not an authorised user of the "
         "service (External services > <service> > Authorised users); the token expired (Moodle then deletes it: "
-        "create a new one at %s); the token's IP restriction does not match this host."
-        % (WS_ADMIN, TOKENS)
+        "create a new one at %s); the token's IP restriction does not match this host." % (WS_ADMIN, TOKENS)
     )
 
 
@@ -178,8 +178,7 @@ class UnknownFunctionError(NotFoundError):
 
 class MaintenanceError(MoodleAPIError):
     remediation = (
-        "The site is in maintenance mode (Site administration > Server > Maintenance mode): "
-        "retry when it is back."
+        "The site is in maintenance mode (Site administration > Server > Maintenance mode): retry when it is back."
     )
 
 
@@ -224,8 +223,9 @@ def error_from_envelope(body, wsfunction=None):
     if errorcode.startswith("<"):
         # Password policy failures put the HTML list of rules in errorcode (docs/moodle-behaviour.md#password-policy).
         rules = [part.strip() for part in _TAG.split(errorcode) if part.strip()]
-        return PasswordPolicyError("passwordpolicy", "password policy: " + " ".join(rules),
-                                   exception, debuginfo, wsfunction)
+        return PasswordPolicyError(
+            "passwordpolicy", "password policy: " + " ".join(rules), exception, debuginfo, wsfunction
+        )
     if errorcode.startswith("wsaccessuser"):
         cls = ApiUserRefusedError
     elif errorcode == "invalidrecord" and "external_functions" in message + str(debuginfo or ""):

@@ -6,13 +6,13 @@
 It knows nothing of Ansible: modules build it through ``connection.client_from_module``.
 """
 
-
 import collections
 import json
 import time
 
 try:
     import requests
+
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by the modules' missing_required_lib
@@ -72,7 +72,7 @@ def endpoint_url(base_url):
         raise ValueError("moodle_url must not contain a query string or fragment (the token goes in the POST body)")
     path = parts.path.rstrip("/")
     if path.endswith(ENDPOINT):
-        path = path[:-len(ENDPOINT)]
+        path = path[: -len(ENDPOINT)]
     return "%s://%s%s%s" % (parts.scheme, parts.netloc, path, ENDPOINT)
 
 
@@ -94,8 +94,18 @@ def _root_cause(exc):
 class MoodleClient(object):
     """POSTs form-encoded calls to ``<moodle_url>/webservice/rest/server.php`` over one keep-alive session."""
 
-    def __init__(self, base_url, token, validate_certs=True, ca_path=None, timeout=30,
-                 max_input_vars=1000, retry_policy=None, session=None, sleep=time.sleep):
+    def __init__(
+        self,
+        base_url,
+        token,
+        validate_certs=True,
+        ca_path=None,
+        timeout=30,
+        max_input_vars=1000,
+        retry_policy=None,
+        session=None,
+        sleep=time.sleep,
+    ):
         if not HAS_REQUESTS:
             raise RuntimeError("the requests Python library is required")
         if max_input_vars < FIXED_FIELDS + 1:
@@ -147,7 +157,8 @@ class MoodleClient(object):
             if size > budget:
                 raise RequestTooLargeError(
                     "one item needs %d form fields, more than the %d that max_input_vars=%d leaves"
-                    % (size, budget, self.max_input_vars))
+                    % (size, budget, self.max_input_vars)
+                )
             if current and (used + size > budget or (max_items and len(current) >= max_items)):
                 chunks.append(current)
                 current, used = [], 0
@@ -185,8 +196,9 @@ class MoodleClient(object):
         fields.extend(flatten(params or {}))
         fields.append(("moodlewsrestformat", "json"))
         if len(fields) > self.max_input_vars:
-            raise RequestTooLargeError("the call needs %d form fields, over max_input_vars=%d"
-                                       % (len(fields), self.max_input_vars), wsfunction)
+            raise RequestTooLargeError(
+                "the call needs %d form fields, over max_input_vars=%d" % (len(fields), self.max_input_vars), wsfunction
+            )
         secrets = [value for name, value in fields if name.endswith(SECRET_FIELD_SUFFIXES) and value]
         read = is_read_only(wsfunction)
         attempt = 0
@@ -199,14 +211,19 @@ class MoodleClient(object):
                 if read:
                     raise
                 raise OutcomeUnknownError(
-                    "%s; the part Moodle received may have been written" % err.message, wsfunction, cause=err,
-                    remediation=err.remediation)
+                    "%s; the part Moodle received may have been written" % err.message,
+                    wsfunction,
+                    cause=err,
+                    remediation=err.remediation,
+                )
             except (TransportError, HTTPStatusError) as err:
                 if isinstance(err, WebServicesDisabledError) or not self._may_retry(err, read):
                     if not read and self._may_have_committed(err):
                         raise OutcomeUnknownError(
                             "the answer to this write was lost (%s); it may have been committed" % err.message,
-                            wsfunction, cause=err)
+                            wsfunction,
+                            cause=err,
+                        )
                     raise
                 if attempt >= self.retry_policy.total:
                     raise
@@ -233,8 +250,9 @@ class MoodleClient(object):
         try:
             # verify is passed per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
             # Session's verify, which would silently ignore ca_path and validate_certs=false.
-            response = self.session.post(self.url, data=fields, timeout=self.timeout, allow_redirects=False,
-                                         verify=self.session.verify)
+            response = self.session.post(
+                self.url, data=fields, timeout=self.timeout, allow_redirects=False, verify=self.session.verify
+            )
         except requests.exceptions.RequestException as exc:
             raise self._transport_error(exc, wsfunction, secrets)
         return self._decode(response, wsfunction, secrets)
@@ -250,7 +268,9 @@ class MoodleClient(object):
         if isinstance(exc, requests.exceptions.Timeout):
             return TransportError("no answer from %s within %ss" % (self.url, self.timeout), "timeout", wsfunction)
         if "NameResolution" in name or "Name or service not known" in detail or "getaddrinfo" in detail:
-            return TransportError("cannot resolve the host of %s (%s)" % (self.url, detail), "dns", wsfunction, sent=False)
+            return TransportError(
+                "cannot resolve the host of %s (%s)" % (self.url, detail), "dns", wsfunction, sent=False
+            )
         if "NewConnectionError" in name or "Connection refused" in detail:
             return TransportError("cannot connect to %s (%s)" % (self.url, detail), "connect", wsfunction, sent=False)
         return TransportError("connection to %s broke (%s)" % (self.url, detail), "connection", wsfunction)
@@ -263,8 +283,9 @@ class MoodleClient(object):
             raise WebServicesDisabledError(wsfunction)
         if status != 200:
             excerpt = self._excerpt(text, secrets)
-            err = HTTPStatusError("HTTP %s from %s: %s" % (status, self.url, excerpt or "(empty body)"),
-                                  status, excerpt, wsfunction)
+            err = HTTPStatusError(
+                "HTTP %s from %s: %s" % (status, self.url, excerpt or "(empty body)"), status, excerpt, wsfunction
+            )
             retry_after = response.headers.get("Retry-After", "")
             err.retry_after = float(retry_after) if retry_after.strip().isdigit() else None
             raise err
@@ -275,9 +296,16 @@ class MoodleClient(object):
                 raise InputTruncatedError(
                     "Moodle answered in XML: the request lost its last form field (moodlewsrestformat=json), so PHP "
                     "dropped fields past the site's max_input_vars, which is lower than max_input_vars=%d"
-                    % self.max_input_vars, wsfunction)
-            raise NotMoodleResponseError(self._not_moodle_message(text, content_type),
-                                         status, content_type, self._excerpt(text, secrets), wsfunction)
+                    % self.max_input_vars,
+                    wsfunction,
+                )
+            raise NotMoodleResponseError(
+                self._not_moodle_message(text, content_type),
+                status,
+                content_type,
+                self._excerpt(text, secrets),
+                wsfunction,
+            )
         if isinstance(body, dict) and "exception" in body and "errorcode" in body:
             clean = dict((k, self.scrub(v, secrets)) for k, v in body.items())
             raise error_from_envelope(clean, wsfunction)

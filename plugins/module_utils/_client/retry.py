@@ -8,7 +8,6 @@ Only failures that cannot have changed anything are retried: any failure of a re
 A write whose answer was lost is the caller's to reconcile (errors.OutcomeUnknownError).
 """
 
-
 # HTTP statuses a proxy or an overloaded PHP-FPM returns for a request worth repeating.
 TRANSIENT_STATUSES = frozenset((429, 500, 502, 503, 504))
 
@@ -26,7 +25,7 @@ class RetryPolicy(object):
 
     def delay(self, attempt, retry_after=None):
         """Seconds to wait before retry number ``attempt`` (0-based); honours Retry-After."""
-        wait = min(self.max_backoff, self.backoff_factor * (2 ** attempt))
+        wait = min(self.max_backoff, self.backoff_factor * (2**attempt))
         if retry_after is not None:
             wait = min(self.max_backoff, max(wait, retry_after))
         return wait
@@ -45,8 +44,10 @@ class RetryPolicy(object):
         if isinstance(value, dict):
             unknown = set(value) - set(("total", "backoff_factor", "max_backoff", "statuses"))
             if unknown:
-                raise ValueError("retries: unknown keys %s (known: total, backoff_factor, max_backoff, statuses)"
-                                 % ", ".join(sorted(unknown)))
+                raise ValueError(
+                    "retries: unknown keys %s (known: total, backoff_factor, max_backoff, statuses)"
+                    % ", ".join(sorted(unknown))
+                )
             kwargs = dict(value)
             if "statuses" in kwargs:
                 kwargs["statuses"] = [int(s) for s in kwargs["statuses"]]

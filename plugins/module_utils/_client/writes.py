@@ -9,7 +9,6 @@ the refused item is alone. A write whose answer was lost may have committed: it 
 writer reads back what happened first, and only the rest is sent again.
 """
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     ACCESS_ERRORS,
     MissingCapabilityError,

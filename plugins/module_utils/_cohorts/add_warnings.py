@@ -16,7 +16,6 @@ message does not parse is placed by its order among the members; when even that 
 member it is about, the members concerned are reported as ``UNATTRIBUTED`` for the caller to re-check.
 """
 
-
 import re
 
 # warningcode values.
@@ -30,12 +29,12 @@ _COHORT_NOT_FOUND = re.compile(r"^cohort (?:id|idnumber)=.* not exists$", re.S)
 _INVALID_CONTEXT = re.compile(r"^Invalid context: ")
 
 # What the warnings say about one member (the warning's kind).
-WAS_MEMBER = "was_member"    # it was a member already
+WAS_MEMBER = "was_member"  # it was a member already
 USER_NOT_FOUND = "user_not_found"
 COHORT_NOT_FOUND = "cohort_not_found"
 COHORT_INVALID = "cohort_invalid"  # the cohort is in a context that cannot hold cohorts
 INVALID_ITEM = "invalid"
-NO_WARNING = "no_warning"    # Moodle added it
+NO_WARNING = "no_warning"  # Moodle added it
 UNATTRIBUTED = "unattributed"  # a warning exists somewhere in its stretch, but not provably its own
 
 

@@ -8,7 +8,6 @@ Exact even with only core_cohort_add_cohort_members (docs/moodle-behaviour.md#co
 what must change is sent and check mode is exact too.
 """
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     AccessDeniedError,
     MissingCapabilityError,
@@ -49,7 +48,8 @@ class CohortAssignDeniedError(MoodleError):
     remediation = (
         "Give the API user's role the capability moodle/cohort:assign (or moodle/cohort:manage) in the cohort's "
         "context: Site administration > Users > Permissions > Define roles for a system cohort, or the category's "
-        "Permissions page for a category cohort.")
+        "Permissions page for a category cohort."
+    )
 
 
 class TooManyRemovalsError(MoodleError):
@@ -119,7 +119,8 @@ def plan_membership(people, members, state="present", exclusive=False, max_remov
         if len(plan.extra) > max_removals:
             raise TooManyRemovalsError(
                 "exclusive would remove %d members who are not in users (%s), more than max_removals=%d; "
-                "nothing was changed" % (len(plan.extra), _ids_preview(plan.extra), max_removals))
+                "nothing was changed" % (len(plan.extra), _ids_preview(plan.extra), max_removals)
+            )
         if check_mode:
             plan.extra_status = dict((uid, WOULD_REMOVE) for uid in plan.extra)
     return plan
@@ -160,7 +161,8 @@ def apply_plan(client, cohort, plan):
         if removals:
             if cohort.id is None:
                 raise FunctionRequiredError(
-                    "removing members needs the cohort's id; cohort_idnumber could not be resolved", GET_COHORT_MEMBERS)
+                    "removing members needs the cohort's id; cohort_idnumber could not be resolved", GET_COHORT_MEMBERS
+                )
             remove_members(client, cohort, removals, plan.members is not None, plan.outcomes)
     except MoodleError as err:
         plan.fatal = err
@@ -189,7 +191,9 @@ def add_members(client, cohort, userids, before, outcomes):
 def _denied(cohort, err):
     return CohortAssignDeniedError(
         "the API user lacks %s in the context of %s: Moodle refused the change and rolled back the whole request "
-        "(%s)" % (ASSIGN_CAPABILITY, cohort.label(), err.message), err.wsfunction)
+        "(%s)" % (ASSIGN_CAPABILITY, cohort.label(), err.message),
+        err.wsfunction,
+    )
 
 
 class CohortAdder(BatchWriter):
@@ -256,8 +260,10 @@ class CohortAdder(BatchWriter):
 
     def _fail_unclear(self, unclear):
         for uid, warnings in unclear:
-            self.outcomes[uid] = (FAILED, "cannot tell which member Moodle's warnings are about: %s"
-                                  % "; ".join(w.message for w in warnings))
+            self.outcomes[uid] = (
+                FAILED,
+                "cannot tell which member Moodle's warnings are about: %s" % "; ".join(w.message for w in warnings),
+            )
 
     def _read_back(self, userids):
         """With the members read first, read them again: ids now present were added by this run. Returns the
@@ -295,8 +301,13 @@ class CohortAdder(BatchWriter):
         for uid, (status, msg) in found.items():
             if status == MEMBER and self.before is None and not first_call_added_nothing:
                 if lost or may_be_members:
-                    status, msg = UNKNOWN, ("is a member now; the %s, so whether this run added it is unknown"
-                                            % ("answer to the add was lost" if lost else "warnings could not be matched"))
+                    status, msg = (
+                        UNKNOWN,
+                        (
+                            "is a member now; the %s, so whether this run added it is unknown"
+                            % ("answer to the add was lost" if lost else "warnings could not be matched")
+                        ),
+                    )
                 else:
                     status, msg = ADDED, "added to the cohort"
             self.outcomes[uid] = (status, msg)
@@ -325,8 +336,9 @@ class CohortRemover(BatchWriter):
 
     def write(self, items, attempt):
         try:
-            self.client.call(DELETE_COHORT_MEMBERS,
-                             {"members": [{"cohortid": self.cohort.id, "userid": uid} for uid in items]})
+            self.client.call(
+                DELETE_COHORT_MEMBERS, {"members": [{"cohortid": self.cohort.id, "userid": uid} for uid in items]}
+            )
         except MissingCapabilityError as err:
             raise _denied(self.cohort, err)
         except AccessDeniedError:
@@ -339,8 +351,10 @@ class CohortRemover(BatchWriter):
             if self.exact:
                 self.outcomes[uid] = (REMOVED, "removed from the cohort")
             else:
-                self.outcomes[uid] = (UNKNOWN, "not a member now; whether it was one before is unknown without %s"
-                                      % GET_COHORT_MEMBERS)
+                self.outcomes[uid] = (
+                    UNKNOWN,
+                    "not a member now; whether it was one before is unknown without %s" % GET_COHORT_MEMBERS,
+                )
 
     def refuses_one(self, err):
         return isinstance(err, NotFoundError) and getattr(err, "errorcode", None) == "invaliduser"

@@ -7,7 +7,6 @@ Lookups go through the shared user_lookup (case-insensitive e-mails, PARAM_USERN
 proof): an empty answer counts as "no such user" only once the token is proven to see users.
 """
 
-
 import re
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import lookup as user_lookup
@@ -57,8 +56,10 @@ def parse_users(items):
         keys = [k for k in KEYS if item.get(k) not in (None, "")]
         unknown = sorted(set(item) - set(KEYS))
         if unknown or len(keys) != 1:
-            raise ValueError("users[%d] must have exactly one of id, username, email (got: %s)"
-                             % (index, ", ".join(sorted(item)) or "nothing"))
+            raise ValueError(
+                "users[%d] must have exactly one of id, username, email (got: %s)"
+                % (index, ", ".join(sorted(item)) or "nothing")
+            )
         key = keys[0]
         value = item[key]
         if key == "id":
@@ -112,8 +113,10 @@ def _settle_email(person, accounts):
         person.missing = False
     elif len(accounts) > 1:
         person.candidates = tuple(sorted(int(u["id"]) for u in accounts))
-        person.error = ("ambiguous: Moodle accounts %s all have this e-mail (in some letter case); give the user "
-                        "by id or username instead" % ", ".join(str(i) for i in person.candidates))
+        person.error = (
+            "ambiguous: Moodle accounts %s all have this e-mail (in some letter case); give the user "
+            "by id or username instead" % ", ".join(str(i) for i in person.candidates)
+        )
     else:
         person.missing = True
 
@@ -167,8 +170,9 @@ def _verify_ids(client, people):
     """Check that the ids given exist and are not deleted accounts."""
     if not people:
         return
-    seen = dict((int(u["id"]), u) for u in user_lookup.get_users_by_field(
-        client, "id", sorted(set(p.userid for p in people))))
+    seen = dict(
+        (int(u["id"]), u) for u in user_lookup.get_users_by_field(client, "id", sorted(set(p.userid for p in people)))
+    )
     for person in people:
         user = seen.get(person.userid)
         if user is None:
@@ -184,4 +188,6 @@ def _prove_missing(client, missing):
     except user_lookup.UsersNotVisibleError as err:
         raise user_lookup.UsersNotVisibleError(
             "%d users were not found (first: %s), but the token cannot see other users, so that proves nothing; "
-            "nothing was changed" % (len(missing), missing[0].describe()), err.wsfunction)
+            "nothing was changed" % (len(missing), missing[0].describe()),
+            err.wsfunction,
+        )

@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a cohort membership task returns: results, summary, changed and the diff (pure functions)."""
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.status import (
     ADDED,
     CHANGING,

@@ -8,7 +8,6 @@ core_cohort_add_cohort_members: every read here is optional, and "not in the ser
 view capability) simply means "not readable", leaving the add call's warnings to tell (docs/moodle-behaviour.md#cohort-add-warnings).
 """
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     AccessDeniedError,
     MissingCapabilityError,
@@ -17,15 +16,21 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors imp
     UnknownFunctionError,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import COHORTS, function_hint
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS, GET_COHORTS, SEARCH_COHORTS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    GET_COHORT_MEMBERS,
+    GET_COHORTS,
+    SEARCH_COHORTS,
+)
 
 # core_cohort_search_cohorts pages by page number (limitfrom) of limitnum cohorts.
 SEARCH_PAGE = 100
 
 
 class CohortNotFoundError(MoodleError):
-    remediation = ("Check cohort_id / cohort_idnumber at %s. The idnumber is the cohort's 'Cohort ID' field, "
-                   "matched exactly, letter case included." % COHORTS)
+    remediation = (
+        "Check cohort_id / cohort_idnumber at %s. The idnumber is the cohort's 'Cohort ID' field, "
+        "matched exactly, letter case included." % COHORTS
+    )
 
 
 class FunctionRequiredError(MoodleError):
@@ -80,9 +85,19 @@ def _search_by_idnumber(client, idnumber):
     """
     page = 0
     while True:
-        result = client.call(SEARCH_COHORTS, {
-            "query": idnumber, "context": {"contextlevel": "system", "instanceid": 0},
-            "includes": "all", "limitfrom": page, "limitnum": SEARCH_PAGE}) or {}
+        result = (
+            client.call(
+                SEARCH_COHORTS,
+                {
+                    "query": idnumber,
+                    "context": {"contextlevel": "system", "instanceid": 0},
+                    "includes": "all",
+                    "limitfrom": page,
+                    "limitnum": SEARCH_PAGE,
+                },
+            )
+            or {}
+        )
         cohorts = result.get("cohorts") or []
         for record in cohorts:
             if record.get("idnumber") == idnumber:

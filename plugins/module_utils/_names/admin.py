@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where things are in Moodle's administration: the paths every remediation names."""
 
-
 WS_ADMIN = "Site administration > Server > Web services"
 TOKENS = "%s > Manage tokens" % WS_ADMIN
 SERVICE = "External services > <the token's service>"

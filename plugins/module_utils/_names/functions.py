@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Moodle web service functions this collection calls, spelled once, and which of them only read."""
 
-
 SITE_INFO = "core_webservice_get_site_info"
 
 GET_USERS_BY_FIELD = "core_user_get_users_by_field"

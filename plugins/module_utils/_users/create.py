@@ -10,8 +10,11 @@ A record Moodle refuses is explained by looking again: created meanwhile (anothe
 taken in another letter case (found with core_user_get_users: docs/moodle-behaviour.md#email-search), username taken.
 """
 
-
-from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError, MoodleError, OutcomeUnknownError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
+    AccessDeniedError,
+    MoodleError,
+    OutcomeUnknownError,
+)
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, batches_of
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import WS_ADMIN
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, SEARCH_USERS
@@ -38,8 +41,10 @@ def describe(err):
         return "Moodle refused to create this user: %s" % debuginfo.strip()
     text = "Moodle refused to create this user: %s" % getattr(err, "message", str(err))
     if getattr(err, "errorcode", None) == "invalidparameter":
-        text += (" (Moodle gives the reason only in debuginfo: turn on developer debugging at Site administration"
-                 " > Development > Debugging to see it)")
+        text += (
+            " (Moodle gives the reason only in debuginfo: turn on developer debugging at Site administration"
+            " > Development > Debugging to see it)"
+        )
     return text
 
 
@@ -53,8 +58,8 @@ class UserCreator(BatchWriter):
         self.client = client
         self.batch_size = batch_size
         self.update = update
-        self.refusals = []      # (outcome, error): single records Moodle refused
-        self.fatal = None       # a call-level error that stopped the creates
+        self.refusals = []  # (outcome, error): single records Moodle refused
+        self.fatal = None  # a call-level error that stopped the creates
         self._search_allowed = None
 
     def run(self, outcomes):
@@ -94,8 +99,7 @@ class UserCreator(BatchWriter):
         try:
             return self._drop_existing(items, created_by_us=True)
         except MoodleError as lookup_err:
-            raise OutcomeUnknownError("%s; looking the users up again failed too (%s)" % (err, lookup_err),
-                                      cause=err)
+            raise OutcomeUnknownError("%s; looking the users up again failed too (%s)" % (err, lookup_err), cause=err)
 
     def give_up(self, items, err):
         for outcome in items:
@@ -137,8 +141,12 @@ class UserCreator(BatchWriter):
         refused = [o for o, _err in self.refusals]
         try:
             remaining = set(self._drop_existing(refused))
-            taken = dict((u.get("username"), u) for u in get_users_by_field(
-                self.client, "username", [o.record.username for o in refused if o in remaining]))
+            taken = dict(
+                (u.get("username"), u)
+                for u in get_users_by_field(
+                    self.client, "username", [o.record.username for o in refused if o in remaining]
+                )
+            )
         except MoodleError as err:
             for outcome, refusal in self.refusals:
                 if outcome.action == st.CREATE:
@@ -150,8 +158,10 @@ class UserCreator(BatchWriter):
             debuginfo = getattr(err, "debuginfo", None) or ""
             owner = taken.get(outcome.record.username)
             if owner is not None:
-                outcome.fail("username %r already belongs to another Moodle account (id %s); give this user another "
-                             "username" % (outcome.record.username, owner.get("id")))
+                outcome.fail(
+                    "username %r already belongs to another Moodle account (id %s); give this user another "
+                    "username" % (outcome.record.username, owner.get("id"))
+                )
             elif EMAIL_TAKEN in debuginfo or (not debuginfo and err.errorcode == "invalidparameter"):
                 self._explain_email_taken(outcome, err)
             else:
@@ -168,14 +178,21 @@ class UserCreator(BatchWriter):
             else:
                 accounts = not_deleted(accounts)
                 if accounts:
-                    self._settle(outcome, accounts, how="matched %s (the same e-mail in another letter case)"
-                                 % accounts[0].get("email"))
+                    self._settle(
+                        outcome,
+                        accounts,
+                        how="matched %s (the same e-mail in another letter case)" % accounts[0].get("email"),
+                    )
                     return
         text = describe(err)
         if self._search_allowed is False:
             if EMAIL_TAKEN in (getattr(err, "debuginfo", None) or ""):
-                text += "; an account with this e-mail in another letter case exists, and only %s finds it" % SEARCH_USERS
+                text += (
+                    "; an account with this e-mail in another letter case exists, and only %s finds it" % SEARCH_USERS
+                )
             else:
-                text += "; if an account with this e-mail exists in another letter case, only %s can find it" % SEARCH_USERS
+                text += (
+                    "; if an account with this e-mail exists in another letter case, only %s can find it" % SEARCH_USERS
+                )
             text += ": add it to the token's service (%s > External services > <service> > Functions)" % WS_ADMIN
         outcome.fail(text)

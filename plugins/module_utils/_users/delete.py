@@ -7,7 +7,6 @@ core_user_delete_users is one transaction: a refused batch is split until the re
 A lost answer is reconciled by looking the users up again.
 """
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     MoodleAPIError,
     MoodleError,

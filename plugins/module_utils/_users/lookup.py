@@ -6,7 +6,6 @@
 Shared by moodle_user and moodle_cohort_member. Pure Moodle semantics over a MoodleClient.
 """
 
-
 import re
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
@@ -132,7 +131,9 @@ def prove_email_visibility(client):
         raise UsersNotVisibleError(
             "the token cannot see other users' e-mail addresses (a lookup of user id %d returned %s), so a lookup "
             "that finds nobody proves nothing (Moodle filters out the users it hides)"
-            % (KNOWN_USER_ID, "nothing" if not users else "no e-mail"), GET_USERS_BY_FIELD)
+            % (KNOWN_USER_ID, "nothing" if not users else "no e-mail"),
+            GET_USERS_BY_FIELD,
+        )
     return users[0]
 
 

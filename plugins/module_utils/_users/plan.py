@@ -8,7 +8,6 @@ Reads only (lookups), so check mode runs exactly this and stops. Each record get
 ``user_create`` / ``user_write`` carry out.
 """
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
     email_lookup_is_case_sensitive,
@@ -35,7 +34,7 @@ class Outcome(object):
         self.record = record
         self.status = None
         self.action = None
-        self.user = None          # the matched Moodle account (a lookup result)
+        self.user = None  # the matched Moodle account (a lookup result)
         self.id = None
         self.username = record.username
         self.msg = ""
@@ -57,14 +56,21 @@ class Outcome(object):
         return self.status is None and self.action is not None
 
     def result(self):
-        return {"email": self.record.email, "username": self.username, "id": self.id, "status": self.status,
-                "msg": self.msg}
+        return {
+            "email": self.record.email,
+            "username": self.username,
+            "id": self.id,
+            "status": self.status,
+            "msg": self.msg,
+        }
 
 
 def ambiguous_message(users, what):
     ids = ", ".join(str(u.get("id")) for u in sorted(users, key=lambda u: u.get("id")))
-    return ("ambiguous: %d Moodle accounts match this %s (ids %s); merge or change them in Moodle "
-            "(%s), the module never guesses" % (len(users), what, ids, USERS))
+    return (
+        "ambiguous: %d Moodle accounts match this %s (ids %s); merge or change them in Moodle "
+        "(%s), the module never guesses" % (len(users), what, ids, USERS)
+    )
 
 
 def find_matches_by_email(client, emails):
@@ -113,7 +119,8 @@ def plan_existing(outcome, user, update):
         outcome.status = st.EXISTS
         if outcome.diffs:
             outcome.msg = "differs from the input in %s; left as it is (update is false)" % ", ".join(
-                sorted(outcome.diffs))
+                sorted(outcome.diffs)
+            )
 
 
 def local_outcomes(records):
@@ -143,8 +150,9 @@ def plan(client, records, state="present", update=False, confirm_case=False):
     # Moodle refuses a username or (unless allowaccountssameemail) an e-mail twice in one create.
     mark_duplicates([o.record for o in creates], lambda r: r.username, "username (given or derived)")
     if valid[0].record.match_by != "email":
-        mark_duplicates([o.record for o in creates], lambda r: normalize_email(r.email),
-                        "e-mail address (in any letter case)")
+        mark_duplicates(
+            [o.record for o in creates], lambda r: normalize_email(r.email), "e-mail address (in any letter case)"
+        )
     for outcome in creates:
         if outcome.record.problem:
             outcome.fail(outcome.record.problem)

@@ -7,7 +7,6 @@ Pure functions over dicts: nothing here talks to Moodle. Everything that Moodle 
 create (and so roll back a whole batch with, docs/moodle-behaviour.md#create-transaction) is caught here first when it can be.
 """
 
-
 import re
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
@@ -17,22 +16,64 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup impo
 )
 
 # Options of one user, in the order they are documented. ``password`` is never echoed anywhere.
-USER_FIELDS = ("email", "username", "firstname", "lastname", "idnumber", "auth", "password", "create_password",
-               "lang", "timezone", "city", "country", "department", "institution", "phone1", "description",
-               "customfields")
+USER_FIELDS = (
+    "email",
+    "username",
+    "firstname",
+    "lastname",
+    "idnumber",
+    "auth",
+    "password",
+    "create_password",
+    "lang",
+    "timezone",
+    "city",
+    "country",
+    "department",
+    "institution",
+    "phone1",
+    "description",
+    "customfields",
+)
 # Profile fields sent on create and compared with Moodle's record (docs/moodle-behaviour.md#create-transaction lists what
 # core_user_create_users accepts; an unknown key fails the whole call).
-PROFILE_FIELDS = ("firstname", "lastname", "idnumber", "auth", "lang", "timezone", "city", "country",
-                  "department", "institution", "phone1", "description")
+PROFILE_FIELDS = (
+    "firstname",
+    "lastname",
+    "idnumber",
+    "auth",
+    "lang",
+    "timezone",
+    "city",
+    "country",
+    "department",
+    "institution",
+    "phone1",
+    "description",
+)
 MATCH_WORDS = {"email": "e-mail address (in any letter case)", "username": "username", "idnumber": "idnumber"}
 # Moodle's column sizes (user table): longer values fail the create.
-MAX_LENGTHS = {"username": 100, "email": 100, "firstname": 100, "lastname": 100, "idnumber": 255,
-               "city": 120, "country": 2, "department": 255, "institution": 255, "phone1": 20, "lang": 30,
-               "timezone": 100, "auth": 20}
+MAX_LENGTHS = {
+    "username": 100,
+    "email": 100,
+    "firstname": 100,
+    "lastname": 100,
+    "idnumber": 255,
+    "city": 120,
+    "country": 2,
+    "department": 255,
+    "institution": 255,
+    "phone1": 20,
+    "lang": 30,
+    "timezone": 100,
+    "auth": 20,
+}
 _LENGTH_CHECKS = tuple(sorted(MAX_LENGTHS.items()))
 # PHPMailer's 'html5' pattern, which Moodle's validate_email() uses; Moodle also refuses < and >.
-_EMAIL = re.compile(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-                    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
+_EMAIL = re.compile(
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
 # Fields Moodle cleans with PARAM_NOTAGS or PARAM_TEXT: validate_param() refuses a value that
 # strip_tags() would change (docs/moodle-behaviour.md#create-transaction).
 TAGLESS_FIELDS = ("firstname", "lastname", "phone1", "city", "department", "institution")
@@ -130,8 +171,12 @@ class UserRecord(object):
 
     def create_payload(self):
         """The ``users[i]`` entry for core_user_create_users: only keys Moodle accepts (docs/moodle-behaviour.md#create-transaction)."""
-        payload = {"username": self.username, "firstname": _text(self.spec["firstname"]),
-                   "lastname": _text(self.spec["lastname"]), "email": self.email}
+        payload = {
+            "username": self.username,
+            "firstname": _text(self.spec["firstname"]),
+            "lastname": _text(self.spec["lastname"]),
+            "email": self.email,
+        }
         for name in PROFILE_FIELDS:
             value = self.spec.get(name)
             if value is not None and name not in payload:
@@ -142,8 +187,9 @@ class UserRecord(object):
         if self.spec.get("create_password"):
             payload["createpassword"] = True  # the form encoder sends 1 (docs/moodle-behaviour.md#request-encoding)
         if self.spec.get("customfields"):
-            payload["customfields"] = [{"type": str(k), "value": _text(v)}
-                                       for k, v in sorted(self.spec["customfields"].items())]
+            payload["customfields"] = [
+                {"type": str(k), "value": _text(v)} for k, v in sorted(self.spec["customfields"].items())
+            ]
         return payload
 
     def public(self):
@@ -229,8 +275,11 @@ def differences(record, moodle_user):
         have = _text(moodle_user.get(name))
         if (have or "") != (wanted or ""):
             diffs[name] = (have or "", wanted)
-    if record.match_by != "email" and record.email and \
-            normalize_email(moodle_user.get("email") or "") != normalize_email(record.email):
+    if (
+        record.match_by != "email"
+        and record.email
+        and normalize_email(moodle_user.get("email") or "") != normalize_email(record.email)
+    ):
         diffs["email"] = (moodle_user.get("email") or "", record.email)
     return diffs
 

@@ -6,7 +6,6 @@
 Passwords never appear: diffs are built from UserRecord.public() and Moodle's own records.
 """
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
 
 # How many failed users the final message names before "and N more".
@@ -54,8 +53,14 @@ def diff(outcomes):
             kept_after[_key(outcome)] = dict((k, v[1]) for k, v in outcome.diffs.items())
     diffs = [{"before_header": "Moodle users", "after_header": "Moodle users", "before": before, "after": after}]
     if kept_before:
-        diffs.append({"before_header": "in Moodle (left as it is: update is false)", "after_header": "in the input",
-                      "before": kept_before, "after": kept_after})
+        diffs.append(
+            {
+                "before_header": "in Moodle (left as it is: update is false)",
+                "after_header": "in the input",
+                "before": kept_before,
+                "after": kept_after,
+            }
+        )
     return diffs
 
 
@@ -67,4 +72,8 @@ def failure_message(outcomes):
     named = "; ".join("%s: %s" % (o.record.label, o.msg) for o in failed[:NAMED_FAILURES])
     more = len(failed) - NAMED_FAILURES
     return "%d of %d users failed: %s%s" % (
-        len(failed), len(outcomes), named, " (and %d more, see results)" % more if more > 0 else "")
+        len(failed),
+        len(outcomes),
+        named,
+        " (and %d more, see results)" % more if more > 0 else "",
+    )

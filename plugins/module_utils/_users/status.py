@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The statuses of moodle_user's results: the one place they are spelled."""
 
-
 CREATED, WOULD_CREATE, EXISTS = "created", "would_create", "exists"
 UPDATED, WOULD_UPDATE = "updated", "would_update"
 DELETED, WOULD_DELETE, ABSENT = "deleted", "would_delete", "absent"

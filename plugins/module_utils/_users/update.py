@@ -7,7 +7,6 @@ core_user_update_users runs each user in its own transaction and reports problem
 a batch needs no splitting. A lost answer is reconciled by looking the users up again.
 """
 
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, batches_of
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import UPDATE_USERS
@@ -28,7 +27,8 @@ class UserUpdater(BatchWriter):
         warnings = {}
         for warning in answer.get("warnings") or []:
             warnings.setdefault(warning.get("itemid"), []).append(
-                "%s: %s" % (warning.get("warningcode"), warning.get("message")))
+                "%s: %s" % (warning.get("warningcode"), warning.get("message"))
+            )
         for outcome in items:
             if outcome.id in warnings:
                 outcome.fail("Moodle did not update this user: %s" % "; ".join(warnings[outcome.id]))

@@ -24,9 +24,14 @@ from support import model, strategies
 
 # Deterministic and quick enough for CI: a fixed number of examples derived from the test itself, and
 # no shrinking (a failure is reported as found, which keeps a failing run as short as a passing one).
-PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _empty_site_callback(request):
@@ -48,10 +53,18 @@ def planned(people):
 
 @PROPERTY
 @given(strategies.people())
-@example([{"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
-          {"email": "ann@example.org ", "firstname": "Ann", "lastname": "Lee", "create_password": True}])
-@example([{"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
-          {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True}])
+@example(
+    [
+        {"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+        {"email": "ann@example.org ", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+    ]
+)
+@example(
+    [
+        {"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+        {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+    ]
+)
 def test_planned_creates_pass_moodles_rules_and_every_other_record_has_a_reason(people):
     outcomes = planned(people)
 
@@ -74,16 +87,22 @@ def test_awkward_but_valid_people_are_sent_exactly_as_given(people):
     for person, outcome in zip(people, outcomes):
         payload = outcome.record.create_payload()
         assert (payload["firstname"], payload["lastname"], payload["email"]) == (
-            person["firstname"], person["lastname"], person["email"])
+            person["firstname"],
+            person["lastname"],
+            person["email"],
+        )
         assert model.field_problem(payload) is None
 
 
-@pytest.mark.parametrize("firstname, lastname", [
-    ("Anne<b>", "Lee"),          # an HTML tag
-    ("Anne", "Lee<3"),           # "<" not followed by whitespace opens a tag for PHP's strip_tags()
-    ("An\0ne", "Lee"),           # fix_utf8() and strip_tags() drop NUL bytes
-    ("\0", "Lee"),               # blank once the NUL is gone
-])
+@pytest.mark.parametrize(
+    "firstname, lastname",
+    [
+        ("Anne<b>", "Lee"),  # an HTML tag
+        ("Anne", "Lee<3"),  # "<" not followed by whitespace opens a tag for PHP's strip_tags()
+        ("An\0ne", "Lee"),  # fix_utf8() and strip_tags() drop NUL bytes
+        ("\0", "Lee"),  # blank once the NUL is gone
+    ],
+)
 def test_names_that_param_notags_would_alter_are_held_back_with_a_reason(firstname, lastname):
     # firstname/lastname are PARAM_NOTAGS and validate_param() refuses any value its cleaning
     # changes (docs/moodle-behaviour.md#create-transaction); sending one rolls back the whole batch.
@@ -106,9 +125,11 @@ def test_a_lone_less_than_sign_followed_by_a_space_is_sent_unchanged():
 
 
 def test_the_same_person_twice_in_other_letter_case_fails_both_with_the_positions():
-    people = [{"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
-              {"email": "bob@example.org", "firstname": "Bob", "lastname": "Lee", "create_password": True},
-              {"email": " ann@example.ORG", "firstname": "Ann", "lastname": "Lee", "create_password": True}]
+    people = [
+        {"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+        {"email": "bob@example.org", "firstname": "Bob", "lastname": "Lee", "create_password": True},
+        {"email": " ann@example.ORG", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+    ]
 
     outcomes = planned(people)
 
@@ -120,8 +141,10 @@ def test_the_same_person_twice_in_other_letter_case_fails_both_with_the_position
 def test_two_emails_deriving_one_username_are_both_held_back():
     # derive_username maps both + and ' to _, so both would become a_b@example.org (docs/moodle-behaviour.md#create-transaction:
     # Moodle refuses a username twice in one create).
-    people = [{"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
-              {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True}]
+    people = [
+        {"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+        {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+    ]
 
     outcomes = planned(people)
 

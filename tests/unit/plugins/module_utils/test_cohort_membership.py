@@ -9,7 +9,11 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import me
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import status
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import report
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import parse_users
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ADD_COHORT_MEMBERS, DELETE_COHORT_MEMBERS, GET_COHORT_MEMBERS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    ADD_COHORT_MEMBERS,
+    DELETE_COHORT_MEMBERS,
+    GET_COHORT_MEMBERS,
+)
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve import (
     Cohort,
     CohortNotFoundError,
@@ -123,16 +127,18 @@ def test_an_unknown_user_id_fails_and_the_others_are_added(moodle):
 def test_adds_are_batched_under_max_input_vars(moodle):
     moodle.on(ADD_COHORT_MEMBERS, NONE_WARNED)
     # 3 fixed fields + 4 per member: 11 fields hold 2 members.
-    plan = cm.apply_plan(make_client(max_input_vars=11), COHORT,
-                         cm.plan_membership(people_with_ids(1, 2, 3, 4, 5), members=None))
+    plan = cm.apply_plan(
+        make_client(max_input_vars=11), COHORT, cm.plan_membership(people_with_ids(1, 2, 3, 4, 5), members=None)
+    )
     assert [member_ids(c) for c in moodle.calls(ADD_COHORT_MEMBERS)] == [[1, 2], [3, 4], [5]]
     assert all(p.status == status.ADDED for p in plan.memberships)
 
 
 def test_an_unknown_cohort_stops_before_the_next_batch(moodle):
     moodle.on(ADD_COHORT_MEMBERS, body("add_cohort_nonexistent_cohort_id"))
-    plan = cm.apply_plan(make_client(max_input_vars=11), Cohort(999999),
-                         cm.plan_membership(people_with_ids(1, 2, 3), members=None))
+    plan = cm.apply_plan(
+        make_client(max_input_vars=11), Cohort(999999), cm.plan_membership(people_with_ids(1, 2, 3), members=None)
+    )
     assert moodle.count(ADD_COHORT_MEMBERS) == 1
     assert isinstance(plan.fatal, CohortNotFoundError) and "cohort id=999999 not exists" in str(plan.fatal)
     assert all(p.status == status.FAILED for p in plan.memberships)
@@ -174,15 +180,20 @@ def test_an_answer_lost_twice_fails_the_users(moodle):
 
 
 def test_unattributable_warnings_are_rechecked_by_adding_again(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, {"warnings": [{"warningcode": "3", "message": "unparseable"}]},
-              {"warnings": [already(8)]})
+    moodle.on(
+        ADD_COHORT_MEMBERS, {"warnings": [{"warningcode": "3", "message": "unparseable"}]}, {"warnings": [already(8)]}
+    )
     plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7, 8), members=None))
     # 7 added by one of the two calls; 8 is a member, but maybe thanks to the first call.
     assert statuses(plan) == [(7, status.ADDED), (8, status.UNKNOWN)]
 
 
 def test_unattributable_warnings_are_rechecked_by_reading_when_possible(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, {"warnings": [{"warningcode": "2", "message": "unparseable"}]}, body("add_cohort_nonexistent_user_id"))
+    moodle.on(
+        ADD_COHORT_MEMBERS,
+        {"warnings": [{"warningcode": "2", "message": "unparseable"}]},
+        body("add_cohort_nonexistent_user_id"),
+    )
     moodle.on(GET_COHORT_MEMBERS, [{"cohortid": 1, "userids": [7]}])
     plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7, 999999), members=set()))
     assert statuses(plan) == [(7, status.ADDED), (999999, status.FAILED)]
@@ -192,8 +203,9 @@ def test_unattributable_warnings_are_rechecked_by_reading_when_possible(moodle):
 # -- removing ----------------------------------------------------------------------------------------
 def test_absent_removes_members_in_one_call(moodle):
     moodle.on(DELETE_COHORT_MEMBERS, body("delete_cohort_members"))
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(8, 9), members={8, 9},
-                                                                   state="absent"))
+    plan = cm.apply_plan(
+        make_client(), COHORT, cm.plan_membership(people_with_ids(8, 9), members={8, 9}, state="absent")
+    )
     assert statuses(plan) == [(8, status.REMOVED), (9, status.REMOVED)]
     assert member_ids(moodle.calls(DELETE_COHORT_MEMBERS)[0]) == [8, 9]
 
@@ -207,8 +219,9 @@ def test_absent_without_members_is_unknown(moodle):
 def test_an_unknown_user_in_a_removal_is_isolated_by_splitting(moodle):
     unknown = body("m2_delete_cohort_members_unknown_user")
     moodle.on(DELETE_COHORT_MEMBERS, unknown, "null", unknown)
-    plan = cm.apply_plan(make_client(), COHORT,
-                         cm.plan_membership(people_with_ids(8, 99999), members=None, state="absent"))
+    plan = cm.apply_plan(
+        make_client(), COHORT, cm.plan_membership(people_with_ids(8, 99999), members=None, state="absent")
+    )
     assert statuses(plan) == [(8, status.UNKNOWN), (99999, status.NOT_MEMBER)]
     assert [member_ids(c) for c in moodle.calls(DELETE_COHORT_MEMBERS)] == [[8, 99999], [8], [99999]]
 
@@ -228,8 +241,9 @@ def test_removal_without_the_delete_function_names_it(moodle):
 
 def test_exclusive_adds_then_removes_the_others(moodle):
     moodle.on(ADD_COHORT_MEMBERS, NONE_WARNED).on(DELETE_COHORT_MEMBERS, "null")
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7), members={8, 9},
-                                                                   exclusive=True, max_removals=2))
+    plan = cm.apply_plan(
+        make_client(), COHORT, cm.plan_membership(people_with_ids(7), members={8, 9}, exclusive=True, max_removals=2)
+    )
     assert statuses(plan) == [(7, status.ADDED)]
     assert plan.extra_status == {8: status.REMOVED, 9: status.REMOVED}
     assert report.summary(plan)["removed"] == 2

@@ -22,12 +22,17 @@ def values(fields):
 def test_users_are_parsed_in_order_with_a_plain_string_as_an_email():
     people = parse_users(["Ann@Example.org ", {"username": "bob"}, {"id": "8"}, {"id": 9}])
     assert [(p.key, p.value) for p in people] == [
-        ("email", "Ann@Example.org"), ("username", "bob"), ("id", 8), ("id", 9)]
+        ("email", "Ann@Example.org"),
+        ("username", "bob"),
+        ("id", 8),
+        ("id", 9),
+    ]
     assert (people[0].given(), people[0].userid) == ({"email": "Ann@Example.org"}, None)
 
 
-@pytest.mark.parametrize("item", [{"id": 8, "email": "a@b.c"}, {}, {"name": "x"}, {"id": 0}, {"id": True},
-                                  {"id": "8a"}, 8])
+@pytest.mark.parametrize(
+    "item", [{"id": 8, "email": "a@b.c"}, {}, {"name": "x"}, {"id": 0}, {"id": True}, {"id": "8a"}, 8]
+)
 def test_an_item_without_exactly_one_identifier_is_refused(item):
     with pytest.raises(ValueError, match=r"users\[1\]"):
         parse_users(["a@b.c", item])
@@ -37,7 +42,10 @@ def test_emails_resolve_in_one_batched_lookup_in_both_spellings(moodle):
     moodle.on(GET_USERS_BY_FIELD, body("lookup_email_existing"))
     people = resolve_people(make_client(), parse_users(["Existing.Learner@Example.com"]))
     assert people[0].userid == 7
-    assert values(moodle.calls(GET_USERS_BY_FIELD)[0]) == ["Existing.Learner@Example.com", "existing.learner@example.com"]
+    assert values(moodle.calls(GET_USERS_BY_FIELD)[0]) == [
+        "Existing.Learner@Example.com",
+        "existing.learner@example.com",
+    ]
 
 
 def test_an_unknown_email_is_missing_once_the_token_is_proven_to_see_users(moodle):
@@ -56,7 +64,9 @@ def test_an_email_found_only_case_insensitively_is_resolved(moodle):
 
 
 def test_an_empty_lookup_proves_nothing_when_the_token_cannot_see_users(moodle):
-    moodle.on(GET_USERS_BY_FIELD, body("lookup_email_token_nocap_restonly"), body("lookup_admin_by_id_token_nocap_restonly"))
+    moodle.on(
+        GET_USERS_BY_FIELD, body("lookup_email_token_nocap_restonly"), body("lookup_admin_by_id_token_nocap_restonly")
+    )
     with pytest.raises(user_lookup.UsersNotVisibleError, match="lab.bob@example.com"):
         resolve_people(make_client(), parse_users(["lab.bob@example.com"]))
 

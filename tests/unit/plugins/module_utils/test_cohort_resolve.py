@@ -6,7 +6,11 @@
 import pytest
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import resolve as cr
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS, GET_COHORTS, SEARCH_COHORTS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    GET_COHORT_MEMBERS,
+    GET_COHORTS,
+    SEARCH_COHORTS,
+)
 
 from support.moodle_stub import parsed
 from support.recorded import body, make_client

@@ -14,16 +14,19 @@ def warnings_of(name):
     return load_transcript(name)["body_parsed"]["warnings"]
 
 
-@pytest.mark.parametrize("name, kind, userid", [
-    ("add_cohort_member_again", cw.WAS_MEMBER, 8),
-    ("add_cohort_member_token_nocap_restonly", cw.WAS_MEMBER, 9),
-    ("add_cohort_nonexistent_user_id", cw.USER_NOT_FOUND, 999999),
-    ("add_cohort_nonexistent_cohort_id", cw.COHORT_NOT_FOUND, None),
-    ("add_cohort_idnumber_wrong_case", cw.COHORT_NOT_FOUND, None),
-    ("m2_add_cohort_unknown_idnumber", cw.COHORT_NOT_FOUND, None),
-    ("add_cohort_invalid_type", cw.INVALID_ITEM, None),
-    ("m2_add_cohort_usertype_email", cw.INVALID_ITEM, None),
-])
+@pytest.mark.parametrize(
+    "name, kind, userid",
+    [
+        ("add_cohort_member_again", cw.WAS_MEMBER, 8),
+        ("add_cohort_member_token_nocap_restonly", cw.WAS_MEMBER, 9),
+        ("add_cohort_nonexistent_user_id", cw.USER_NOT_FOUND, 999999),
+        ("add_cohort_nonexistent_cohort_id", cw.COHORT_NOT_FOUND, None),
+        ("add_cohort_idnumber_wrong_case", cw.COHORT_NOT_FOUND, None),
+        ("m2_add_cohort_unknown_idnumber", cw.COHORT_NOT_FOUND, None),
+        ("add_cohort_invalid_type", cw.INVALID_ITEM, None),
+        ("m2_add_cohort_usertype_email", cw.INVALID_ITEM, None),
+    ],
+)
 def test_real_warnings_are_classified_and_name_the_user_id(name, kind, userid):
     warning = cw.parse_warning(warnings_of(name)[0])
     assert (warning.kind, warning.userid) == (kind, userid)
@@ -42,7 +45,11 @@ def test_warnings_are_pinned_to_the_members_they_name_and_the_rest_were_added():
     raw = warnings_of("add_cohort_member_again") + warnings_of("add_cohort_nonexistent_user_id")
     outcome = cw.attribute([7, 8, 10, 999999], raw)
     assert {uid: kind for uid, (kind, _w) in outcome.items()} == {
-        7: cw.NO_WARNING, 8: cw.WAS_MEMBER, 10: cw.NO_WARNING, 999999: cw.USER_NOT_FOUND}
+        7: cw.NO_WARNING,
+        8: cw.WAS_MEMBER,
+        10: cw.NO_WARNING,
+        999999: cw.USER_NOT_FOUND,
+    }
 
 
 def test_an_unreadable_warning_is_placed_by_order_when_its_stretch_has_one_member():

@@ -67,7 +67,9 @@ def test_refused_record_is_isolated_by_splitting_and_the_others_are_created(mood
 def test_user_created_meanwhile_by_another_run_exists_without_splitting(moodle_sim):
     client = sim_client(moodle_sim, max_input_vars=5000)
     outcomes = planned(client, ["u%d@example.org" % i for i in range(10)])
-    rival = moodle_sim.add_user("u3@example.org", "u3@example.org", firstname="Lab", lastname="User")  # a concurrent run wins the race
+    rival = moodle_sim.add_user(
+        "u3@example.org", "u3@example.org", firstname="Lab", lastname="User"
+    )  # a concurrent run wins the race
     create(client, outcomes)
     assert [o.status for o in outcomes] == ["created"] * 3 + ["exists"] + ["created"] * 6
     assert outcomes[3].id == rival["id"]
@@ -127,8 +129,10 @@ def test_username_taken_by_another_account_is_named(moodle_sim):
     outcomes = planned(client, ["taken@example.org"])
     create(client, outcomes)
     assert outcomes[0].status == "failed"
-    assert outcomes[0].msg == ("username 'taken@example.org' already belongs to another Moodle account (id %d); "
-                               "give this user another username" % owner["id"])
+    assert outcomes[0].msg == (
+        "username 'taken@example.org' already belongs to another Moodle account (id %d); "
+        "give this user another username" % owner["id"]
+    )
 
 
 def test_missing_create_capability_stops_the_creates_and_fails_every_new_user(moodle_sim):

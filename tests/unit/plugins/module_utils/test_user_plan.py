@@ -53,8 +53,9 @@ def test_two_accounts_with_one_email_are_ambiguous_never_a_guess(moodle_sim):
     second = moodle_sim.add_user("twin2", "twin@example.org")
     outcome = plan(sim_client(moodle_sim), records({"email": "Twin@example.org"}))[0]
     assert outcome.status == "failed"
-    assert outcome.msg.startswith("ambiguous: 2 Moodle accounts match this e-mail (ids %d, %d)"
-                                  % (first["id"], second["id"]))
+    assert outcome.msg.startswith(
+        "ambiguous: 2 Moodle accounts match this e-mail (ids %d, %d)" % (first["id"], second["id"])
+    )
 
 
 def test_invalid_records_are_failed_without_any_request(moodle_sim):
@@ -65,17 +66,19 @@ def test_invalid_records_are_failed_without_any_request(moodle_sim):
 
 def test_new_user_without_names_or_password_is_failed_with_the_reason(moodle_sim):
     client = sim_client(moodle_sim)
-    outcomes = plan(client, records({"email": "a@example.org", "firstname": None},
-                                    {"email": "b@example.org", "create_password": None}))
+    outcomes = plan(
+        client,
+        records({"email": "a@example.org", "firstname": None}, {"email": "b@example.org", "create_password": None}),
+    )
     assert [o.msg for o in outcomes] == [
         "firstname is required to create the user",
-        "password or create_password is required to create a user with auth manual"]
+        "password or create_password is required to create a user with auth manual",
+    ]
 
 
 def test_existing_user_without_names_is_fine(moodle_sim):
     client = sim_client(moodle_sim)
-    outcome = plan(client, records({"email": "existing.learner@example.com", "firstname": None,
-                                    "lastname": None}))[0]
+    outcome = plan(client, records({"email": "existing.learner@example.com", "firstname": None, "lastname": None}))[0]
     assert outcome.status == "exists" and outcome.msg == ""
 
 
@@ -88,8 +91,17 @@ def test_derived_usernames_that_collide_fail_both_new_users(moodle_sim):
 
 def test_differences_without_update_are_reported_and_left_alone(moodle_sim):
     client = sim_client(moodle_sim)
-    outcome = plan(client, records({"email": "existing.learner@example.com", "department": "Ops",
-                                    "firstname": "Existing", "lastname": "Learner"}))[0]
+    outcome = plan(
+        client,
+        records(
+            {
+                "email": "existing.learner@example.com",
+                "department": "Ops",
+                "firstname": "Existing",
+                "lastname": "Learner",
+            }
+        ),
+    )[0]
     assert outcome.status == "exists"
     assert outcome.msg == "differs from the input in department; left as it is (update is false)"
     assert outcome.diffs == {"department": ("", "Ops")}
@@ -97,39 +109,57 @@ def test_differences_without_update_are_reported_and_left_alone(moodle_sim):
 
 def test_differences_with_update_plan_an_update_and_check_mode_says_would_update(moodle_sim):
     client = sim_client(moodle_sim, token=FULL_TOKEN)
-    outcomes = finish_check_mode(plan(client, records(
-        {"email": "existing.learner@example.com", "department": "Ops"},
-        {"email": "existing.learner@example.com".replace("existing", "new")}), update=True))
+    outcomes = finish_check_mode(
+        plan(
+            client,
+            records(
+                {"email": "existing.learner@example.com", "department": "Ops"},
+                {"email": "existing.learner@example.com".replace("existing", "new")},
+            ),
+            update=True,
+        )
+    )
     assert [o.status for o in outcomes] == ["would_update", "would_create"]
 
 
 def test_absent_plans_delete_for_found_and_absent_for_missing(moodle_sim):
     client = sim_client(moodle_sim, token=FULL_TOKEN)
-    outcomes = plan(client, records({"email": "existing.learner@example.com"}, {"email": "gone@example.org"},
-                                    state="absent"), state="absent")
+    outcomes = plan(
+        client,
+        records({"email": "existing.learner@example.com"}, {"email": "gone@example.org"}, state="absent"),
+        state="absent",
+    )
     assert statuses(outcomes) == [(None, "delete"), ("absent", None)]
 
 
 def test_match_by_idnumber_is_exact(moodle_sim):
     client = sim_client(moodle_sim)
-    outcomes = plan(client, records({"email": "x@example.org", "idnumber": "EXT-0001", "firstname": None, "lastname": None},
-                                    {"email": "y@example.org", "idnumber": "ext-0001"}, match_by="idnumber"))
+    outcomes = plan(
+        client,
+        records(
+            {"email": "x@example.org", "idnumber": "EXT-0001", "firstname": None, "lastname": None},
+            {"email": "y@example.org", "idnumber": "ext-0001"},
+            match_by="idnumber",
+        ),
+    )
     assert statuses(outcomes) == [("exists", None), (None, "create")]
     assert outcomes[0].diffs == {"email": ("existing.learner@example.com", "x@example.org")}
 
 
 def test_check_mode_on_case_sensitive_site_finds_stored_mixed_case_email_with_get_users(moodle_sim):
     moodle_sim.add_user("mixed", "Mixed.Case@Example.org", firstname="Lab", lastname="User")
-    outcome = plan(sim_client(moodle_sim, token=FULL_TOKEN), records({"email": "mixed.case@example.org"}),
-                   confirm_case=True)[0]
+    outcome = plan(
+        sim_client(moodle_sim, token=FULL_TOKEN), records({"email": "mixed.case@example.org"}), confirm_case=True
+    )[0]
     assert outcome.status == "exists" and outcome.username == "mixed"
     assert moodle_sim.request_counts()[SEARCH_USERS] == 1
 
 
 def test_check_mode_on_case_insensitive_site_needs_no_get_users(moodle_sim):
     moodle_sim.settings(email_case_sensitive=False)
-    outcome = plan(sim_client(moodle_sim, token=FULL_TOKEN), records({"email": "new@example.org"}),
-                   confirm_case=True)[0]
+    outcome = plan(sim_client(moodle_sim, token=FULL_TOKEN), records({"email": "new@example.org"}), confirm_case=True)[
+        0
+    ]
     assert outcome.action == "create"
     assert SEARCH_USERS not in moodle_sim.request_counts()
 

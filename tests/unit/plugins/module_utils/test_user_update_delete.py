@@ -24,15 +24,23 @@ def user(sim, userid):
 def test_update_sends_only_changed_fields_and_marks_users_updated(moodle_sim):
     moodle_sim.add_user("b", "b@example.org", department="Sales")
     client = sim_client(moodle_sim, token=FULL_TOKEN)
-    outcomes = planned(client, [{"email": "existing.learner@example.com", "department": "Ops"},
-                                {"email": "b@example.org", "department": "Sales"}], update=True)
+    outcomes = planned(
+        client,
+        [
+            {"email": "existing.learner@example.com", "department": "Ops"},
+            {"email": "b@example.org", "department": "Sales"},
+        ],
+        update=True,
+    )
     sent = SentCalls(client)
     update_users(client, outcomes)
     assert [o.status for o in outcomes] == ["updated", "exists"]
     updates = [dict(fields) for fields in sent.of(UPDATE_USERS)]
     assert len(updates) == 1
     assert {k: v for k, v in updates[0].items() if k.startswith("users")} == {
-        "users[0][id]": "7", "users[0][department]": "Ops"}
+        "users[0][id]": "7",
+        "users[0][department]": "Ops",
+    }
     assert user(moodle_sim, 7)["department"] == "Ops"
 
 
@@ -40,10 +48,15 @@ def test_update_warning_fails_only_its_user(moodle_sim):
     b = moodle_sim.add_user("b", "b@example.org")
     client = sim_client(moodle_sim, token=FULL_TOKEN)
     # b, found by username, is asked to take the existing learner's e-mail: Moodle warns for b alone.
-    outcomes = planned(client, [{"username": "existing.learner", "email": "existing.learner@example.com",
-                                 "department": "Ops"},
-                                {"username": "b", "email": "existing.learner@example.com", "department": "Ops"}],
-                       update=True, match_by="username")
+    outcomes = planned(
+        client,
+        [
+            {"username": "existing.learner", "email": "existing.learner@example.com", "department": "Ops"},
+            {"username": "b", "email": "existing.learner@example.com", "department": "Ops"},
+        ],
+        update=True,
+        match_by="username",
+    )
     update_users(client, outcomes)
     assert [o.status for o in outcomes] == ["updated", "failed"]
     assert outcomes[1].msg == "Moodle did not update this user: useremailduplicate: Duplicate address"
@@ -63,8 +76,16 @@ def test_delete_of_admin_is_isolated_and_the_others_are_deleted(moodle_sim):
     for name in ("a", "b", "c"):
         moodle_sim.add_user(name, "%s@example.org" % name)
     client = sim_client(moodle_sim, token=FULL_TOKEN)
-    outcomes = planned(client, [{"email": "a@example.org"}, {"email": "admin@example.com"},
-                                {"email": "b@example.org"}, {"email": "c@example.org"}], state="absent")
+    outcomes = planned(
+        client,
+        [
+            {"email": "a@example.org"},
+            {"email": "admin@example.com"},
+            {"email": "b@example.org"},
+            {"email": "c@example.org"},
+        ],
+        state="absent",
+    )
     delete_users(client, outcomes)
     assert [o.status for o in outcomes] == ["deleted", "failed", "deleted", "deleted"]
     assert "Administrator accounts cannot be deleted" in outcomes[1].msg

@@ -36,8 +36,9 @@ def test_guide_token_adds_a_user_by_email_exactly(capsys, moodle_sim):
     code = run(moodle_sim, cohort_id=COHORT_ID, users=["existing.learner@example.com"])
     result = result_of(capsys)
     assert code == 0 and result["changed"] is True
-    assert result["results"] == [{"email": "existing.learner@example.com", "id": LEARNER_ID, "status": "added",
-                                  "msg": "added to the cohort"}]
+    assert result["results"] == [
+        {"email": "existing.learner@example.com", "id": LEARNER_ID, "status": "added", "msg": "added to the cohort"}
+    ]
     assert result["cohort"] == {"id": COHORT_ID}
     assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1
     assert LEARNER_ID in moodle_sim.cohort_members(COHORT_ID)

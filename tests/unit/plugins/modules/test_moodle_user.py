@@ -16,8 +16,7 @@ PASSWORD = "Str0ng#Passw0rd-unit"
 
 
 def run(capsys, sim, check=False, diff=False, token=ENROLMENT_TOKEN, **args):
-    params = dict(moodle_url=sim.url, moodle_token=token, retries=0, _ansible_check_mode=check,
-                  _ansible_diff=diff)
+    params = dict(moodle_url=sim.url, moodle_token=token, retries=0, _ansible_check_mode=check, _ansible_diff=diff)
     params.update(args)
     code = run_main(moodle_user.main, params)
     out = capsys.readouterr().out
@@ -27,19 +26,24 @@ def run(capsys, sim, check=False, diff=False, token=ENROLMENT_TOKEN, **args):
 
 
 def learner(i, **extra):
-    spec = {"email": "learner%d@example.org" % i, "firstname": "L%d" % i, "lastname": "Earner",
-            "password": PASSWORD}
+    spec = {"email": "learner%d@example.org" % i, "firstname": "L%d" % i, "lastname": "Earner", "password": PASSWORD}
     spec.update(extra)
     return spec
 
 
 def test_single_user_is_created_and_returned_as_user(capsys, moodle_sim):
-    code, result = run(capsys, moodle_sim, diff=True, email="Ada@Example.org", firstname="Ada", lastname="Lovelace",
-                       password=PASSWORD)
+    code, result = run(
+        capsys, moodle_sim, diff=True, email="Ada@Example.org", firstname="Ada", lastname="Lovelace", password=PASSWORD
+    )
     assert code == 0 and result["changed"] is True
     ada = accounts_with_email(moodle_sim, "ada@example.org")
-    assert result["user"] == {"email": "Ada@Example.org", "username": "ada@example.org", "id": ada[0]["id"],
-                              "status": "created", "msg": ""}
+    assert result["user"] == {
+        "email": "Ada@Example.org",
+        "username": "ada@example.org",
+        "id": ada[0]["id"],
+        "status": "created",
+        "msg": "",
+    }
     assert result["results"] == [result["user"]]
     assert result["summary"]["created"] == 1
     assert result["diff"][0]["after"]["Ada@Example.org"]["firstname"] == "Ada"
@@ -97,11 +101,14 @@ def test_update_false_reports_differences_in_msg_and_diff(capsys, moodle_sim):
 
 
 def test_update_true_changes_the_fields_then_reruns_clean(capsys, moodle_sim):
-    code, result = run(capsys, moodle_sim, token=FULL_TOKEN, email="existing.learner@example.com", department="Ops",
-                       update=True)
+    code, result = run(
+        capsys, moodle_sim, token=FULL_TOKEN, email="existing.learner@example.com", department="Ops", update=True
+    )
     assert code == 0 and result["changed"] is True and result["user"]["status"] == "updated"
     assert moodle_sim.find_users(id=7)[0]["department"] == "Ops"
-    code, result = run(capsys, moodle_sim, token=FULL_TOKEN, email="existing.learner@example.com", department="Ops", update=True)
+    code, result = run(
+        capsys, moodle_sim, token=FULL_TOKEN, email="existing.learner@example.com", department="Ops", update=True
+    )
     assert result["changed"] is False and result["user"]["status"] == "exists"
 
 
