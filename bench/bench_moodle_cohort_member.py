@@ -22,18 +22,31 @@ from moodlesim import Simulator, TOKENS  # pylint: disable=wrong-import-order
 
 def run_once(sim, token, cohort_id, emails, max_input_vars):
     """One ansible-playbook run of moodle_cohort_member; returns (result, seconds, request counts)."""
-    task = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}", "cohort_id": cohort_id,
-            "users": "{{ emails }}", "max_input_vars": max_input_vars}
-    return time_module_task(sim, "dsenroll.moodle.moodle_cohort_member", task,
-                            {"moodle_url": sim.url, "moodle_token": TOKENS[token], "emails": emails})
+    task = {
+        "moodle_url": "{{ moodle_url }}",
+        "moodle_token": "{{ moodle_token }}",
+        "cohort_id": cohort_id,
+        "users": "{{ emails }}",
+        "max_input_vars": max_input_vars,
+    }
+    return time_module_task(
+        sim,
+        "dsenroll.moodle.moodle_cohort_member",
+        task,
+        {"moodle_url": sim.url, "moodle_token": TOKENS[token], "emails": emails},
+    )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--max-input-vars", type=int, default=5000, help="PHP max_input_vars of the site")
-    parser.add_argument("--tokens", nargs="+", default=["TOKEN_OK", "TOKEN_FULL"],
-                        help="TOKEN_OK: the guide's three functions; TOKEN_FULL: with the cohort reads")
+    parser.add_argument(
+        "--tokens",
+        nargs="+",
+        default=["TOKEN_OK", "TOKEN_FULL"],
+        help="TOKEN_OK: the three enrolment functions; TOKEN_FULL: with the cohort reads",
+    )
     options = parser.parse_args()
     print("moodle_cohort_member against the simulator: max_input_vars=%d" % options.max_input_vars)
     print("%-28s %7.1f s  (an empty playbook: Ansible's start-up)" % ("baseline", baseline()))

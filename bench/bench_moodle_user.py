@@ -18,16 +18,33 @@ from moodlesim import Simulator, TOKENS  # pylint: disable=wrong-import-order
 
 
 def people(count, prefix):
-    return [{"email": "%s%05d@example.org" % (prefix, n), "firstname": "Bench", "lastname": "N%d" % n,
-             "department": "Bench", "create_password": True} for n in range(count)]
+    return [
+        {
+            "email": "%s%05d@example.org" % (prefix, n),
+            "firstname": "Bench",
+            "lastname": "N%d" % n,
+            "department": "Bench",
+            "create_password": True,
+        }
+        for n in range(count)
+    ]
 
 
 def run_once(sim, users, max_input_vars, batch_size):
     """One ansible-playbook run of moodle_user over ``users``; returns (result, seconds, request counts)."""
-    task = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}", "users": "{{ people }}",
-            "max_input_vars": max_input_vars, "batch_size": batch_size}
-    return time_module_task(sim, "dsenroll.moodle.moodle_user", task,
-                            {"moodle_url": sim.url, "moodle_token": TOKENS["TOKEN_OK"], "people": users})
+    task = {
+        "moodle_url": "{{ moodle_url }}",
+        "moodle_token": "{{ moodle_token }}",
+        "users": "{{ people }}",
+        "max_input_vars": max_input_vars,
+        "batch_size": batch_size,
+    }
+    return time_module_task(
+        sim,
+        "dsenroll.moodle.moodle_user",
+        task,
+        {"moodle_url": sim.url, "moodle_token": TOKENS["TOKEN_OK"], "people": users},
+    )
 
 
 def main():
@@ -36,8 +53,10 @@ def main():
     parser.add_argument("--max-input-vars", type=int, default=5000, help="PHP max_input_vars of the site")
     parser.add_argument("--batch-size", type=int, default=100)
     options = parser.parse_args()
-    print("moodle_user against the simulator: max_input_vars=%d, batch_size=%d, token TOKEN_OK"
-          % (options.max_input_vars, options.batch_size))
+    print(
+        "moodle_user against the simulator: max_input_vars=%d, batch_size=%d, token TOKEN_OK"
+        % (options.max_input_vars, options.batch_size)
+    )
     with Simulator(seed="transcript-site", max_input_vars=options.max_input_vars).start() as sim:
         for size in options.sizes:
             users = people(size, "bench%d_" % size)

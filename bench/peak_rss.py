@@ -22,8 +22,13 @@ def main():
     _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - started
     # Linux reports ru_maxrss in KiB.
-    sys.stderr.write("\n" + json.dumps({"rc": os.waitstatus_to_exitcode(status), "seconds": seconds,
-                                        "peak_rss_mib": usage.ru_maxrss / 1024.0}) + "\n")
+    sys.stderr.write(
+        "\n"
+        + json.dumps(
+            {"rc": os.waitstatus_to_exitcode(status), "seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024.0}
+        )
+        + "\n"
+    )
     return 0
 
 

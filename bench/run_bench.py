@@ -15,7 +15,7 @@ Ansible process tree (ru_maxrss from wait4, taken by bench/peak_rss.py). Each si
 other new people, and the median wall time is reported with the range: on a shared 2-core machine one run of a
 few seconds can be off by a second either way. Then other N people are enrolled each of the two naive ways,
 once (their 3N module runs already average out), and the ratios to the median are printed:
-- "naive per person" (bench/naive_per_person.yml): the setup guide's three curl steps as three
+- "naive per person" (bench/naive_per_person.yml): the three calls of a curl-based set-up test as three
   ansible.builtin.uri tasks, included once per person: one uri task per person per call, as the issue puts it;
 - "naive loop" (bench/naive_uri.yml): each step as one uri task that loops over everybody (the same 3N
   requests and module runs, fewer tasks: the fastest naive form).
@@ -37,26 +37,36 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-sys.path[:0] = [os.path.join(REPO, "tests"), os.path.join(REPO, "tests", "integration")]
+# build/collections: the checkout linked as ansible_collections.dsenroll.moodle (make link).
+sys.path[:0] = [
+    os.path.join(REPO, "tests"),
+    os.path.join(REPO, "tests", "integration"),
+    os.path.join(REPO, "build", "collections"),
+]
 
 from moodlesim import Simulator, TOKENS  # noqa: E402  pylint: disable=wrong-import-position
 import harness  # noqa: E402  pylint: disable=wrong-import-position
-from hardening import flow  # noqa: E402  pylint: disable=wrong-import-position
+from support import flow  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (  # noqa: E402  pylint: disable=wrong-import-position
+    ADD_COHORT_MEMBERS,
+    CREATE_USERS,
+    GET_USERS_BY_FIELD,
+)
 
-LOOKUP = "core_user_get_users_by_field"
-CREATE = "core_user_create_users"
-ADD = "core_cohort_add_cohort_members"
-FIXED_FIELDS = 3   # wstoken, wsfunction, moodlewsrestformat
-# Form fields per record in each call (FACTS.md sections 1, 3, 4, 6): one e-mail value; username, firstname,
+FIXED_FIELDS = 3  # wstoken, wsfunction, moodlewsrestformat
+# Form fields per record in each call (docs/moodle-behaviour.md): one e-mail value; username, firstname,
 # lastname, email, auth, createpassword; members[i][cohorttype][type|value] + [usertype][type|value].
-FIELDS_PER_RECORD = {LOOKUP: 1, CREATE: 6, ADD: 4}
-FIELDS_PER_CALL = {LOOKUP: 1, CREATE: 0, ADD: 0}   # field=email
-EXTRA_CALLS = {LOOKUP: 1, CREATE: 0, ADD: 0}       # the visibility proof (user id 2 looked up first)
+FIELDS_PER_RECORD = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 6, ADD_COHORT_MEMBERS: 4}
+FIELDS_PER_CALL = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 0, ADD_COHORT_MEMBERS: 0}  # field=email
+# The visibility proof: user id 2 looked up first.
+EXTRA_CALLS = {GET_USERS_BY_FIELD: 1, CREATE_USERS: 0, ADD_COHORT_MEMBERS: 0}
 
 
 def people(count, prefix):
-    return [{"email": "%s%05d@example.org" % (prefix, n), "firstname": "Bench", "lastname": "Person %d" % n}
-            for n in range(count)]
+    return [
+        {"email": "%s%05d@example.org" % (prefix, n), "firstname": "Bench", "lastname": "Person %d" % n}
+        for n in range(count)
+    ]
 
 
 def timed(cmd, env, cwd):
@@ -86,8 +96,14 @@ def timed_playbook(sim, workdir, playbook, variables, name):
     rc, seconds, rss, tail = timed(cmd, harness.ansible_env(), workdir)
     if rc != 0:
         raise SystemExit("%s run failed (rc %s):\n%s" % (name, rc, tail))
-    return {"name": name, "people": len(variables.get("people") or variables.get("moodle_enrol_users")),
-            "seconds": seconds, "rss": rss, "counts": sim.request_counts(), "summary": {}}
+    return {
+        "name": name,
+        "people": len(variables.get("people") or variables.get("moodle_enrol_users")),
+        "seconds": seconds,
+        "rss": rss,
+        "counts": sim.request_counts(),
+        "summary": {},
+    }
 
 
 def run_enrol(sim, workdir, users, options, name):
@@ -96,11 +112,22 @@ def run_enrol(sim, workdir, users, options, name):
     report = os.path.join(workdir, "%s_report.json" % name)
     with open(playbook, "w", encoding="utf-8") as handle:
         json.dump(flow.wrapper_playbook({"timeout": 120}), handle)
-    row = timed_playbook(sim, workdir, playbook, {
-        "moodle_url": sim.url, "moodle_token": TOKENS[options.token], "moodle_enrol_users": users,
-        "moodle_enrol_cohort_id": 1, "moodle_enrol_skip_preflight": True,
-        "moodle_enrol_batch_size": options.batch_size, "moodle_max_input_vars": options.max_input_vars,
-        "moodle_enrol_report": report}, "enrol " + name)
+    row = timed_playbook(
+        sim,
+        workdir,
+        playbook,
+        {
+            "moodle_url": sim.url,
+            "moodle_token": TOKENS[options.token],
+            "moodle_enrol_users": users,
+            "moodle_enrol_cohort_id": 1,
+            "moodle_enrol_skip_preflight": True,
+            "moodle_enrol_batch_size": options.batch_size,
+            "moodle_max_input_vars": options.max_input_vars,
+            "moodle_enrol_report": report,
+        },
+        "enrol " + name,
+    )
     with open(report, encoding="utf-8") as handle:
         row.update(name=name, summary=json.load(handle)["summary"])
     return row
@@ -110,15 +137,20 @@ NAIVE_FORMS = (("naive per person", "naive_per_person.yml"), ("naive loop", "nai
 
 
 def run_naive(sim, workdir, users, options, name, playbook):
-    return timed_playbook(sim, workdir, os.path.join(HERE, playbook), {
-        "moodle_url": sim.url, "moodle_token": TOKENS[options.token], "cohort_id": 1, "people": users}, name)
+    return timed_playbook(
+        sim,
+        workdir,
+        os.path.join(HERE, playbook),
+        {"moodle_url": sim.url, "moodle_token": TOKENS[options.token], "cohort_id": 1, "people": users},
+        name,
+    )
 
 
 def bound(function, people_count, options):
     """ceil(N/B) (+ the calls every run makes), B = the records one request holds under max_input_vars."""
     per_call = options.max_input_vars - FIXED_FIELDS - FIELDS_PER_CALL[function]
     records = per_call // FIELDS_PER_RECORD[function]
-    if function == CREATE:
+    if function == CREATE_USERS:
         records = min(records, options.batch_size)
     return records, int(math.ceil(people_count / float(records))) + EXTRA_CALLS[function]
 
@@ -127,16 +159,25 @@ def row_text(row, options):
     counts = row["counts"]
     total = sum(counts.values())
     cells = []
-    for function in (LOOKUP, CREATE, ADD):
+    for function in (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS):
         _records, limit = bound(function, row["people"], options)
         mark = "" if row["name"].startswith("naive") or counts.get(function, 0) <= limit else " (over %d)" % limit
         cells.append("%d%s" % (counts.get(function, 0), mark))
-    others = sum(n for f, n in counts.items() if f not in (LOOKUP, CREATE, ADD))
+    others = sum(n for f, n in counts.items() if f not in (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS))
     runs = row.get("runs", [row["seconds"]])
     spread = " (%.1f-%.1f)" % (min(runs), max(runs)) if len(runs) > 1 else ""
     return "| %s | %d | %.1f%s | %s | %d | %d | %.3f | %.1f | %.0f |" % (
-        row["name"], row["people"], row["seconds"], spread, " | ".join(cells), others, total,
-        total / float(row["people"]), 1000.0 * total / row["people"], row["rss"])
+        row["name"],
+        row["people"],
+        row["seconds"],
+        spread,
+        " | ".join(cells),
+        others,
+        total,
+        total / float(row["people"]),
+        1000.0 * total / row["people"],
+        row["rss"],
+    )
 
 
 def repeated(rows):
@@ -145,8 +186,9 @@ def repeated(rows):
     counts = rows[0]["counts"]
     for row in rows[1:]:
         if row["counts"] != counts:
-            raise SystemExit("request counts differ between runs of %s: %s and %s"
-                             % (row["name"], counts, row["counts"]))
+            raise SystemExit(
+                "request counts differ between runs of %s: %s and %s" % (row["name"], counts, row["counts"])
+            )
     runs = [row["seconds"] for row in rows]
     return dict(rows[0], seconds=statistics.median(runs), runs=runs, rss=max(row["rss"] for row in rows))
 
@@ -154,28 +196,44 @@ def repeated(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each size, with other people each time; the "
-                        "median wall time is reported (default 5)")
-    parser.add_argument("--max-input-vars", type=int, default=5000,
-                        help="PHP max_input_vars of the simulated site, also given to the modules (default 5000, "
-                             "what Moodle requires on PHP 8)")
-    parser.add_argument("--batch-size", type=int, default=1000, help="moodle_user batch_size (default 1000, so "
-                        "that max_input_vars is what bounds a create)")
-    parser.add_argument("--token", default="TOKEN_OK", help="simulator token (default: the guide's 3 functions)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help="runs of each size, with other people each time; the median wall time is reported (default 5)",
+    )
+    parser.add_argument(
+        "--max-input-vars",
+        type=int,
+        default=5000,
+        help="PHP max_input_vars of the simulated site, also given to the modules (default 5000, "
+        "what Moodle requires on PHP 8)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=1000,
+        help="moodle_user batch_size (default 1000, so that max_input_vars is what bounds a create)",
+    )
+    parser.add_argument("--token", default="TOKEN_OK", help="simulator token (default: the 3 enrolment functions)")
     parser.add_argument("--naive", type=int, default=100, help="people enrolled the naive way (0: skip)")
     options = parser.parse_args()
 
-    print("machine: %s, %d CPUs, Python %s, load average %s" % (
-        platform.platform(), os.cpu_count(), platform.python_version(), "%.2f %.2f %.2f" % os.getloadavg()))
-    for function in (LOOKUP, CREATE, ADD):
+    print(
+        "machine: %s, %d CPUs, Python %s, load average %s"
+        % (platform.platform(), os.cpu_count(), platform.python_version(), "%.2f %.2f %.2f" % os.getloadavg())
+    )
+    for function in (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS):
         records, _limit = bound(function, 1, options)
         print("B(%s) = %d records per request" % (function, records))
-    header = ("| run | people | wall s, median (range) | %s | %s | %s | other | requests | per person | per 1,000 "
-              "| peak RSS MiB |"
-              % (LOOKUP, CREATE, ADD))
+    header = (
+        "| run | people | wall s, median (range) | %s | %s | %s | other | requests | per person | per 1,000 "
+        "| peak RSS MiB |" % (GET_USERS_BY_FIELD, CREATE_USERS, ADD_COHORT_MEMBERS)
+    )
     rows = []
-    with Simulator(seed="transcript-site", max_input_vars=options.max_input_vars).start() as sim, \
-            tempfile.TemporaryDirectory(prefix="dsenroll-bench-") as workdir:
+    with Simulator(
+        seed="transcript-site", max_input_vars=options.max_input_vars
+    ).start() as sim, tempfile.TemporaryDirectory(prefix="dsenroll-bench-") as workdir:
         for size in options.sizes:
             firsts, reruns = [], []
             for attempt in range(options.repeat):
@@ -193,8 +251,9 @@ def main():
             sys.stdout.flush()
         if options.naive:
             for name, playbook in NAIVE_FORMS:
-                naive = run_naive(sim, workdir, people(options.naive, name.replace(" ", "_") + "_"), options, name,
-                                  playbook)
+                naive = run_naive(
+                    sim, workdir, people(options.naive, name.replace(" ", "_") + "_"), options, name, playbook
+                )
                 rows.append(naive)
                 print(row_text(naive, options))
                 sys.stdout.flush()
@@ -207,12 +266,21 @@ def main():
     if options.naive and batched:
         print()
         for naive in (r for r in rows if r["name"].startswith("naive")):
-            print("%s / batched wall time at %d people: %.1fx the median batched run (target: at least 50x), "
-                  "%.1fx the slowest" % (naive["name"], options.naive, naive["seconds"] / batched[0]["seconds"],
-                                         naive["seconds"] / max(batched[0].get("runs", [batched[0]["seconds"]]))))
+            print(
+                "%s / batched wall time at %d people: %.1fx the median batched run (target: at least 50x), "
+                "%.1fx the slowest"
+                % (
+                    naive["name"],
+                    options.naive,
+                    naive["seconds"] / batched[0]["seconds"],
+                    naive["seconds"] / max(batched[0].get("runs", [batched[0]["seconds"]])),
+                )
+            )
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print("CPU time of all ansible processes: %.1f s user, %.1f s system; load average now %s"
-          % (children.ru_utime, children.ru_stime, "%.2f %.2f %.2f" % os.getloadavg()))
+    print(
+        "CPU time of all ansible processes: %.1f s user, %.1f s system; load average now %s"
+        % (children.ru_utime, children.ru_stime, "%.2f %.2f %.2f" % os.getloadavg())
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ ANSIBLE_LABELS = {
     "common_return_values": ("reference_appendices/common_return_values.html#common-return-values", "Return Values"),
     "action_plugins": ("plugins/action.html#action-plugins", "Action plugins"),
     "ansible_configuration_settings": (
-        "reference_appendices/config.html#ansible-configuration-settings", "Ansible Configuration Settings"),
+        "reference_appendices/config.html#ansible-configuration-settings",
+        "Ansible Configuration Settings",
+    ),
 }
 ANSIBLE_BUILTIN_MODULES = ("debug", "file", "read_csv")
 
@@ -60,8 +62,8 @@ intersphinx_mapping = {"ansible_devel": (%r, %r)}
 # Where the pages' install note and "dsenroll.moodle collection" link point: the collection is not on Galaxy,
 # which antsibull-docs assumes by default (its configuration, written by sphinx-init).
 ANTSIBULL_CONFIG = {
-    'collection_url = {\n': '  dsenroll.moodle = "index.html"\n',
-    'collection_install = {\n': '  dsenroll.moodle = "ansible-galaxy collection install dsenroll-moodle-<version>.tar.gz"\n',
+    "collection_url = {\n": '  dsenroll.moodle = "index.html"\n',
+    "collection_install = {\n": '  dsenroll.moodle = "ansible-galaxy collection install dsenroll-moodle-<version>.tar.gz"\n',
 }
 
 
@@ -87,11 +89,15 @@ def write_ansible_inventory(path):
     entries = dict(ANSIBLE_LABELS)
     for module in ANSIBLE_BUILTIN_MODULES:
         label = f"ansible_collections.ansible.builtin.{module}_module"
-        entries[label] = (f"collections/ansible/builtin/{module}_module.html#{label.replace('.', '-').replace('_', '-')}",
-                          f"ansible.builtin.{module} module")
+        entries[label] = (
+            f"collections/ansible/builtin/{module}_module.html#{label.replace('.', '-').replace('_', '-')}",
+            f"ansible.builtin.{module} module",
+        )
     lines = "".join(f"{label} std:label -1 {uri} {title}\n" for label, (uri, title) in sorted(entries.items()))
-    header = "# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n" \
-             "# The remainder of this file is compressed using zlib.\n"
+    header = (
+        "# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n"
+        "# The remainder of this file is compressed using zlib.\n"
+    )
     with open(path, "wb") as handle:
         handle.write(header.encode() + zlib.compress(lines.encode()))
 
@@ -126,12 +132,24 @@ def drop_placeholder_links(index):
 def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT, mode=0o755)  # antsibull-docs wants its directories writable by their owner only
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=INSTALLED,
-               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=INSTALLED, PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
     antsibull = os.path.join(BIN, "antsibull-docs")
-    run(antsibull, "sphinx-init", "--use-current", "--fail-on-error", "--dest-dir", OUT,
-        "--project", COLLECTION, "--copyright", "dsenroll.moodle contributors",
-        "--title", "dsenroll.moodle: Moodle enrolment for Ansible", COLLECTION, env=env)
+    run(
+        antsibull,
+        "sphinx-init",
+        "--use-current",
+        "--fail-on-error",
+        "--dest-dir",
+        OUT,
+        "--project",
+        COLLECTION,
+        "--copyright",
+        "dsenroll.moodle contributors",
+        "--title",
+        "dsenroll.moodle: Moodle enrolment for Ansible",
+        COLLECTION,
+        env=env,
+    )
     configure_antsibull(os.path.join(OUT, "antsibull-docs.cfg"))
     with open(os.path.join(OUT, "conf.py"), "a", encoding="utf-8") as handle:
         handle.write(CONF_OVERRIDES)
@@ -139,13 +157,36 @@ def main():
 
     rst = os.path.join(OUT, "rst")
     os.chmod(rst, 0o755)
-    run(antsibull, "--config-file", os.path.join(OUT, "antsibull-docs.cfg"), "collection", "--use-current",
-        "--fail-on-error", "--cleanup", "everything", "--dest-dir", rst, COLLECTION, env=env)
+    run(
+        antsibull,
+        "--config-file",
+        os.path.join(OUT, "antsibull-docs.cfg"),
+        "collection",
+        "--use-current",
+        "--fail-on-error",
+        "--cleanup",
+        "everything",
+        "--dest-dir",
+        rst,
+        COLLECTION,
+        env=env,
+    )
     drop_placeholder_links(os.path.join(rst, "collections", "dsenroll", "moodle", "index.rst"))
     copy_pages(os.path.join(OUT, DOCSITE))
 
-    run(os.path.join(BIN, "sphinx-build"), "-b", "html", "-W", "--keep-going", "-q", "-c", OUT, rst,
-        os.path.join(OUT, "html"), env=env)
+    run(
+        os.path.join(BIN, "sphinx-build"),
+        "-b",
+        "html",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-c",
+        OUT,
+        rst,
+        os.path.join(OUT, "html"),
+        env=env,
+    )
     print("build_docs: " + os.path.relpath(os.path.join(OUT, "html", "index.html"), REPO))
 
 

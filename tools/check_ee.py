@@ -88,8 +88,16 @@ def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     context = os.path.join(OUT, "context")
-    run(os.path.join(BIN, "ansible-builder"), "create", "-f", EE_FILE, "-c", context,
-        "--output-filename", "Containerfile")
+    run(
+        os.path.join(BIN, "ansible-builder"),
+        "create",
+        "-f",
+        EE_FILE,
+        "-c",
+        context,
+        "--output-filename",
+        "Containerfile",
+    )
     containerfile = os.path.join(context, "Containerfile")
     requirements_file = os.path.join(context, "_build", "requirements.yml")
     for path in (containerfile, requirements_file):
@@ -103,16 +111,26 @@ def main():
         if entry.get("type") == "file":
             if not entry["name"].startswith(IMAGE_BUILD_DIR):
                 sys.exit(f"check_ee: {entry['name']} is not under {IMAGE_BUILD_DIR}, where the image has the context")
-            entry["name"] = os.path.join(context, "_build", entry["name"][len(IMAGE_BUILD_DIR):])
+            entry["name"] = os.path.join(context, "_build", entry["name"][len(IMAGE_BUILD_DIR) :])
             if not os.path.isfile(entry["name"]):
-                sys.exit(f"check_ee: the build context lacks {entry['name']}; run make build, and check that the "
-                         "tarball name in docs/ee/execution-environment.yml has galaxy.yml's version")
+                sys.exit(
+                    f"check_ee: the build context lacks {entry['name']}; run make build, and check that the "
+                    "tarball name in docs/ee/execution-environment.yml has galaxy.yml's version"
+                )
     local_requirements = os.path.join(OUT, "requirements-local.yml")
     with open(local_requirements, "w", encoding="utf-8") as handle:
         yaml.safe_dump({"collections": collections}, handle)
     galaxy_stage = os.path.join(OUT, "galaxy-stage")
-    run(os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", "-r", local_requirements,
-        "-p", galaxy_stage)
+    run(
+        os.path.join(BIN, "ansible-galaxy"),
+        "collection",
+        "install",
+        "--force",
+        "-r",
+        local_requirements,
+        "-p",
+        galaxy_stage,
+    )
     if not os.path.isfile(os.path.join(galaxy_stage, "ansible_collections", "dsenroll", "moodle", "MANIFEST.json")):
         sys.exit("check_ee: the galaxy stage did not install dsenroll.moodle")
 
@@ -120,10 +138,14 @@ def main():
     for path in (galaxy_stage, INSTALLED):
         listed = introspected(path)
         if listed != needed:
-            sys.exit(f"check_ee: ansible-builder introspect {os.path.relpath(path, REPO)} lists {sorted(listed)}, "
-                     f"the plugins import {sorted(needed)} (requirements.txt, meta/execution-environment.yml)")
-    print(f"check_ee: build context in {os.path.relpath(context, REPO)}; introspect lists {sorted(needed)}, "
-          "what the plugins import")
+            sys.exit(
+                f"check_ee: ansible-builder introspect {os.path.relpath(path, REPO)} lists {sorted(listed)}, "
+                f"the plugins import {sorted(needed)} (requirements.txt, meta/execution-environment.yml)"
+            )
+    print(
+        f"check_ee: build context in {os.path.relpath(context, REPO)}; introspect lists {sorted(needed)}, "
+        "what the plugins import"
+    )
 
 
 if __name__ == "__main__":

@@ -55,9 +55,24 @@ class SimulatorProcess(object):
         env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tests"))
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "moodlesim", "--host", "127.0.0.1", "--port", "0",
-                 "--seed", "transcript-site", "--port-file", port_file],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+                [
+                    sys.executable,
+                    "-m",
+                    "moodlesim",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--seed",
+                    "transcript-site",
+                    "--port-file",
+                    port_file,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=REPO,
+            )
         deadline = time.time() + 30
         while time.time() < deadline:
             if os.path.exists(port_file):
@@ -83,7 +98,10 @@ class SimulatorProcess(object):
         state = self.control("state")
         cohort = [c for c in state["cohorts"] if str(c["id"]) == self.cohort_id][0]
         return "The cohort '%s' now has %d members; the site has %d accounts." % (
-            cohort["name"], len(cohort["members"]), len(state["users"]))
+            cohort["name"],
+            len(cohort["members"]),
+            len(state["users"]),
+        )
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -107,8 +125,9 @@ class SiteFromEnvFile(object):
                 key, sep, value = line.strip().partition("=")
                 if sep and not key.startswith("#"):
                     values[key.strip()] = value.strip()
-        missing = [k for k in ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID")
-                   if not values.get(k)]
+        missing = [
+            k for k in ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID") if not values.get(k)
+        ]
         if missing:
             sys.exit("%s lacks %s" % (path, ", ".join(missing)))
         self.url = values["MOODLE_BASE_URL"]
@@ -130,25 +149,28 @@ class SiteFromEnvFile(object):
 
 
 def token_of_guide_service():
-    """The simulator's token for the setup guide's three-function service (user ds-enroll-api)."""
+    """The simulator's token for the three-function enrolment service (user ds-enroll-api)."""
     sys.path.insert(0, os.path.join(REPO, "tests"))
     from moodlesim import TOKENS  # pylint: disable=import-outside-toplevel
+
     return TOKENS["TOKEN_OK"]
 
 
 def ansible_env(site):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOODLE_")))
-    env.update({
-        "MOODLE_BASE_URL": site.url,
-        "MOODLE_TOKEN": site.token,
-        "MOODLE_ONEMEMBERSHIP_COHORT_ID": site.cohort_id,
-        "ANSIBLE_COLLECTIONS_PATH": INSTALLED,
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-    })
+    env.update(
+        {
+            "MOODLE_BASE_URL": site.url,
+            "MOODLE_TOKEN": site.token,
+            "MOODLE_ONEMEMBERSHIP_COHORT_ID": site.cohort_id,
+            "ANSIBLE_COLLECTIONS_PATH": INSTALLED,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+        }
+    )
     return env
 
 
@@ -168,7 +190,7 @@ def task_message(stdout, task_title):
         return []
     block = stdout[start:]
     end = block.find("\nTASK [", 1)
-    block = block[:end if end > 0 else None]
+    block = block[: end if end > 0 else None]
     match = re.search(r"=> (\{.*?\n\})", block, re.S)
     if not match:
         return []
@@ -188,9 +210,12 @@ def show(title, lines):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Verify and enrol docs/examples/people.csv, twice, and show it.")
-    parser.add_argument("--site-env", metavar="FILE",
-                        help="a site's env file (MOODLE_BASE_URL, MOODLE_TOKEN, MOODLE_ONEMEMBERSHIP_COHORT_ID), "
-                             "e.g. a lab.env of tools/moodle_lab, instead of starting the simulator")
+    parser.add_argument(
+        "--site-env",
+        metavar="FILE",
+        help="a site's env file (MOODLE_BASE_URL, MOODLE_TOKEN, MOODLE_ONEMEMBERSHIP_COHORT_ID), "
+        "e.g. a lab.env of tools/moodle_lab, instead of starting the simulator",
+    )
     return parser.parse_args(argv)
 
 
@@ -202,8 +227,9 @@ def main(argv=None):
         shutil.rmtree(OUT)
     os.makedirs(OUT)
     # As Excel's "CSV UTF-8" saves it: byte order mark and CRLF (kept out of the repository by ansible-test).
-    with open(SAMPLE, encoding="utf-8") as source, open(os.path.join(OUT, "people.csv"), "w", encoding="utf-8-sig",
-                                                        newline="\r\n") as target:
+    with open(SAMPLE, encoding="utf-8") as source, open(
+        os.path.join(OUT, "people.csv"), "w", encoding="utf-8-sig", newline="\r\n"
+    ) as target:
         target.write(source.read())
     site = SiteFromEnvFile(args.site_env) if args.site_env else SimulatorProcess(os.path.join(OUT, "simulator.log"))
     failures = []
@@ -219,19 +245,33 @@ def main(argv=None):
         if proc.returncode:
             failures.append("verify")
 
-        runs = [("2. first run", "2-enrol.log", "report-1.csv"), ("3. second run, same CSV", "3-enrol-again.log",
-                                                                  "report-2.csv")]
+        runs = [
+            ("2. first run", "2-enrol.log", "report-1.csv"),
+            ("3. second run, same CSV", "3-enrol-again.log", "report-2.csv"),
+        ]
         for title, log_name, report in runs:
-            banner("%s: ansible-playbook dsenroll.moodle.enrol -e moodle_enrol_users_csv=people.csv "
-                   "-e moodle_enrol_report=%s" % (title, report))
+            banner(
+                "%s: ansible-playbook dsenroll.moodle.enrol -e moodle_enrol_users_csv=people.csv "
+                "-e moodle_enrol_report=%s" % (title, report)
+            )
             before = site.requests()
-            proc, log = run_playbook("dsenroll.moodle.enrol", env, log_name,
-                                     ["-e", "moodle_enrol_users_csv=people.csv", "-e", "moodle_enrol_report=" + report])
+            proc, log = run_playbook(
+                "dsenroll.moodle.enrol",
+                env,
+                log_name,
+                ["-e", "moodle_enrol_users_csv=people.csv", "-e", "moodle_enrol_report=" + report],
+            )
             after = site.requests()
             show("Summary:", task_message(proc.stdout, "Show the summary"))
-            print("rc=%d  %s  %s(full output: %s)"
-                  % (proc.returncode, recap(proc.stdout),
-                     "" if after is None else "HTTP requests to Moodle: %d  " % (after - before), log))
+            print(
+                "rc=%d  %s  %s(full output: %s)"
+                % (
+                    proc.returncode,
+                    recap(proc.stdout),
+                    "" if after is None else "HTTP requests to Moodle: %d  " % (after - before),
+                    log,
+                )
+            )
             if proc.returncode:
                 failures.append(title)
         if "changed=0" not in recap(proc.stdout):

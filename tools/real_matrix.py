@@ -51,15 +51,18 @@ def targets(src_dir, wanted):
         if missing:
             raise SystemExit("no archive in %s for %s (found: %s)" % (src_dir, ", ".join(missing), ", ".join(found)))
         return [(t, found[t]) for t in wanted]
-    return sorted(found.items(), key=lambda item: (tuple(int(p) for p in item[0].split("-")[0].split(".")),
-                                                  item[0].split("-")[1] != "pgsql"))
+    return sorted(
+        found.items(),
+        key=lambda item: (tuple(int(p) for p in item[0].split("-")[0].split(".")), item[0].split("-")[1] != "pgsql"),
+    )
 
 
 def run(argv, log, env=None):
     """Run a step with its output appended to ``log``; return (exit code, output, seconds)."""
     start = time.monotonic()
-    result = subprocess.run(argv, cwd=CHECKOUT, env=dict(os.environ, **(env or {})), capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        argv, cwd=CHECKOUT, env=dict(os.environ, **(env or {})), capture_output=True, text=True, check=False
+    )
     with open(log, "a") as handle:
         handle.write("$ %s\n%s%s\n" % (" ".join(argv), result.stdout, result.stderr))
     return result.returncode, result.stdout + result.stderr, time.monotonic() - start
@@ -82,8 +85,15 @@ def one_target(target, archive):
     lab = "matrix-" + target.replace(".", "")
     log = os.path.join(OUT, target + ".log")
     open(log, "w").close()
-    row = {"target": target, "archive": os.path.basename(archive), "install": None, "real": None,
-           "conformance": None, "ok": False, "seconds": 0.0}
+    row = {
+        "target": target,
+        "archive": os.path.basename(archive),
+        "install": None,
+        "real": None,
+        "conformance": None,
+        "ok": False,
+        "seconds": 0.0,
+    }
     start = time.monotonic()
     lab_tool = [sys.executable, os.path.join(CHECKOUT, "tools", "moodle_lab"), "--name", lab]
     run(lab_tool + ["destroy"], log)
@@ -95,15 +105,15 @@ def one_target(target, archive):
         row["install"] = seconds
         env_file = os.path.join(CHECKOUT, "build", "lab", lab, "lab.env")
         junit = os.path.join(OUT, target + "-real.xml")
-        code, output, seconds = run(["make", "test-real"], log, {
-            "MOODLE_LAB_ENV": env_file, "PYTEST_ADDOPTS": "--junitxml=" + junit})
+        code, output, seconds = run(
+            ["make", "test-real"], log, {"MOODLE_LAB_ENV": env_file, "PYTEST_ADDOPTS": "--junitxml=" + junit}
+        )
         row["real"] = junit_counts(junit)
         row["real_seconds"] = seconds
         real_ok = code == 0
         recording = os.path.join(OUT, "record")
         run(["make", "record", "LAB=" + lab, "RECORD_OUT=" + recording], log)
-        code, output, seconds = run(["make", "contract"], log, {
-            "CONTRACT_RECORDINGS": os.path.join(recording, target)})
+        code, output, seconds = run(["make", "contract"], log, {"CONTRACT_RECORDINGS": os.path.join(recording, target)})
         match = re.search(r"conformant (\d+)/(\d+)", output)
         row["conformance"] = "%s/%s" % match.groups() if match else "not measured"
         contract_ok = code == 0
@@ -118,24 +128,40 @@ def one_target(target, archive):
 
 
 def table(rows):
-    lines = ["| target | archive | install s | real: passed / failed / skipped | real s | conformance | lab tool |"
-             " result |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| target | archive | install s | real: passed / failed / skipped | real s | conformance | lab tool | result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         real = "%d / %d / %d" % row["real"] if row.get("real") else "-"
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            row["target"], row["archive"], "%.0f" % row["install"] if row["install"] else "-", real,
-            "%.0f" % row["real_seconds"] if row.get("real_seconds") else "-", row["conformance"] or "-",
-            row.get("lab_tool", "-"),
-            "ok" if row["ok"] else "FAILED" + (" (%s)" % row["note"] if row.get("note") else "")))
+        lines.append(
+            "| %s | %s | %s | %s | %s | %s | %s | %s |"
+            % (
+                row["target"],
+                row["archive"],
+                "%.0f" % row["install"] if row["install"] else "-",
+                real,
+                "%.0f" % row["real_seconds"] if row.get("real_seconds") else "-",
+                row["conformance"] or "-",
+                row.get("lab_tool", "-"),
+                "ok" if row["ok"] else "FAILED" + (" (%s)" % row["note"] if row.get("note") else ""),
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src-dir", default=os.environ.get("MOODLE_SRC_DIR"),
-                        help="folder of Moodle release archives (env MOODLE_SRC_DIR)")
-    parser.add_argument("--targets", default=os.environ.get("MATRIX_TARGETS", ""),
-                        help="comma-separated subset, e.g. 4.4-pgsql,5.0-mariadb (env MATRIX_TARGETS; default all)")
+    parser.add_argument(
+        "--src-dir",
+        default=os.environ.get("MOODLE_SRC_DIR"),
+        help="folder of Moodle release archives (env MOODLE_SRC_DIR)",
+    )
+    parser.add_argument(
+        "--targets",
+        default=os.environ.get("MATRIX_TARGETS", ""),
+        help="comma-separated subset, e.g. 4.4-pgsql,5.0-mariadb (env MATRIX_TARGETS; default all)",
+    )
     args = parser.parse_args(argv)
     if not args.src_dir or not os.path.isdir(args.src_dir):
         parser.error("give --src-dir (MOODLE_SRC_DIR): a folder of Moodle release archives")
@@ -145,8 +171,9 @@ def main(argv=None):
         print("=== matrix: %s from %s" % (target, os.path.basename(archive)), flush=True)
         row = one_target(target, archive)
         rows.append(row)
-        print(table([row]).splitlines()[-1] + "  (%.0f s; log build/matrix/%s.log)" % (row["seconds"], target),
-              flush=True)
+        print(
+            table([row]).splitlines()[-1] + "  (%.0f s; log build/matrix/%s.log)" % (row["seconds"], target), flush=True
+        )
     summary = table(rows)
     with open(os.path.join(OUT, "summary.md"), "w") as handle:
         handle.write(summary)

@@ -9,10 +9,6 @@ hundred people does (bench/RESULTS.md). The write is atomic and the file is priv
 Documentation: plugins/modules/report_file.py.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import stat
 import tempfile
@@ -78,7 +74,6 @@ def write_atomically(path, data):
 
 
 class ActionModule(ActionBase):
-
     TRANSFERS_FILES = False
     _supports_check_mode = True
     _requires_connection = False

@@ -9,39 +9,52 @@ No I/O and no Moodle calls here: the role reads the file with the ``ansible.buil
 the modules talk to Moodle. Documentation of each filter: ``<filter name>.yml`` next to this file.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import csv
 import io
 import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import USER_FIELDS
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import status as cohort_status
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as user_status
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import USER_FIELDS
 from ansible_collections.dsenroll.moodle.plugins.plugin_utils import report_text
 
-# The user fields a CSV may carry: the options of moodle_user's ``users`` items (issue 4), but the flag and the
+# The user fields a CSV may carry: the options of moodle_user's ``users`` items, but the flag and the
 # custom fields (those come as profile_field_<shortname> columns).
 CSV_FIELDS = tuple(f for f in USER_FIELDS if f not in ("create_password", "customfields"))
 # Header spellings of spreadsheets and other tools, mapped to Moodle's field names.
 CSV_ALIASES = {
-    "e_mail": "email", "mail": "email", "email_address": "email", "e_mail_address": "email",
-    "first_name": "firstname", "given_name": "firstname", "forename": "firstname",
-    "last_name": "lastname", "surname": "lastname", "family_name": "lastname",
-    "user_name": "username", "login": "username",
+    "e_mail": "email",
+    "mail": "email",
+    "email_address": "email",
+    "e_mail_address": "email",
+    "first_name": "firstname",
+    "given_name": "firstname",
+    "forename": "firstname",
+    "last_name": "lastname",
+    "surname": "lastname",
+    "family_name": "lastname",
+    "user_name": "username",
+    "login": "username",
     "id_number": "idnumber",
 }
 # Moodle's own "Upload users" CSV names custom profile fields profile_field_<shortname>.
 PROFILE_FIELD_PREFIX = "profile_field_"
+PROFILE_FIELD_PREFIX_LENGTH = len(PROFILE_FIELD_PREFIX)
 # Passwords are kept verbatim: a space may be part of one.
 UNSTRIPPED_FIELDS = ("password",)
 
-# What a moodle_user result status means for the cohort step (issue 4's status list).
-USER_READY = ("created", "would_create", "exists", "updated", "would_update")
+# The moodle_user statuses after which the person goes on to the cohort step.
+USER_READY = (
+    user_status.CREATED,
+    user_status.WOULD_CREATE,
+    user_status.EXISTS,
+    user_status.UPDATED,
+    user_status.WOULD_UPDATE,
+)
 SUMMARY_KEYS = ("people", "created", "existed", "added", "already_members", "unknown", "failed")
-_UNDECODABLE = re.compile(u"[\ud800-\udfff]")
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -49,7 +62,7 @@ def _header_key(cell):
     """A header cell as a field name: ``First Name`` -> ``firstname``; custom fields keep their shortname."""
     raw = cell.strip()
     if raw.lower().startswith(PROFILE_FIELD_PREFIX):
-        return PROFILE_FIELD_PREFIX + raw[len(PROFILE_FIELD_PREFIX):]
+        return PROFILE_FIELD_PREFIX + raw[PROFILE_FIELD_PREFIX_LENGTH:]
     key = _HEADER_SEPARATORS.sub("_", raw.lower())
     return CSV_ALIASES.get(key, key)
 
@@ -68,13 +81,15 @@ def _csv_text(data):
     if bad:
         raise AnsibleFilterError(_not_utf8_message(None, text.count("\n", 0, bad.start()) + 1))
     # Excel's "CSV UTF-8" starts with a byte order mark; it is not part of the first column's name.
-    return text[1:] if text.startswith(u"\ufeff") else text
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _not_utf8_message(exc, line=None):
     where = " (line %d)" % line if line else (" (%s)" % exc if exc else "")
-    return ("the CSV file is not UTF-8%s: save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; "
-            "LibreOffice: character set Unicode (UTF-8))" % where)
+    return (
+        "the CSV file is not UTF-8%s: save it again as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8; "
+        "LibreOffice: character set Unicode (UTF-8))" % where
+    )
 
 
 def people_from_csv(data, delimiter=",", unknown_columns="fail"):
@@ -87,8 +102,9 @@ def people_from_csv(data, delimiter=",", unknown_columns="fail"):
     try:
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
-            raise AnsibleFilterError("the CSV file is empty: its first row must name the columns (email, firstname, "
-                                     "lastname, ...)")
+            raise AnsibleFilterError(
+                "the CSV file is empty: its first row must name the columns (email, firstname, lastname, ...)"
+            )
         keys = _header_keys(header, delimiter, unknown_columns)
         people = []
         for row in reader:
@@ -97,7 +113,8 @@ def people_from_csv(data, delimiter=",", unknown_columns="fail"):
             if len(row) > len(keys):
                 raise AnsibleFilterError(
                     "line %d of the CSV file has %d cells but the header has %d: a name or value containing '%s' "
-                    "must be quoted (\"Smith, Jr.\")" % (reader.line_num, len(row), len(keys), delimiter))
+                    'must be quoted ("Smith, Jr.")' % (reader.line_num, len(row), len(keys), delimiter)
+                )
             people.append(_person(keys, row))
     except csv.Error as exc:
         raise AnsibleFilterError("the CSV file cannot be read at line %d: %s" % (reader.line_num, exc))
@@ -107,13 +124,16 @@ def people_from_csv(data, delimiter=",", unknown_columns="fail"):
 def _header_keys(header, delimiter, unknown_columns):
     keys = [_header_key(cell) for cell in header]
     if len(keys) == 1 and delimiter == "," and ";" in header[0]:
-        raise AnsibleFilterError("the CSV header has one column %r: the file seems to be separated by ';', "
-                                 "set the delimiter to ';' (role variable moodle_enrol_csv_delimiter)" % header[0])
+        raise AnsibleFilterError(
+            "the CSV header has one column %r: the file seems to be separated by ';', "
+            "set the delimiter to ';' (role variable moodle_enrol_csv_delimiter)" % header[0]
+        )
     seen = set()
     unknown = []
     for index, key in enumerate(keys):
         if not key:
-            if any(keys[index + 1:]):
+            following = index + 1
+            if any(keys[following:]):
                 raise AnsibleFilterError("column %d of the CSV header has no name" % (index + 1))
             continue
         if key in seen:
@@ -122,12 +142,15 @@ def _header_keys(header, delimiter, unknown_columns):
         if key not in CSV_FIELDS and not key.startswith(PROFILE_FIELD_PREFIX):
             unknown.append(header[index].strip())
     if "email" not in seen:
-        raise AnsibleFilterError("the CSV header has no email column (found: %s)" % ", ".join(h.strip() for h in header))
+        raise AnsibleFilterError(
+            "the CSV header has no email column (found: %s)" % ", ".join(h.strip() for h in header)
+        )
     if unknown and unknown_columns == "fail":
         raise AnsibleFilterError(
             "the CSV header has columns that are not Moodle user fields: %s. Known: %s, and profile_field_<shortname> "
             "for custom profile fields (or ignore them with unknown_columns='ignore')"
-            % (", ".join(unknown), ", ".join(CSV_FIELDS)))
+            % (", ".join(unknown), ", ".join(CSV_FIELDS))
+        )
     return [key if (key in CSV_FIELDS or key.startswith(PROFILE_FIELD_PREFIX)) else None for key in keys]
 
 
@@ -139,7 +162,7 @@ def _person(keys, row):
             # An empty cell means "not given", so that moodle_user's defaults apply (e.g. the username).
             continue
         if key.startswith(PROFILE_FIELD_PREFIX):
-            person.setdefault("customfields", {})[key[len(PROFILE_FIELD_PREFIX):]] = value
+            person.setdefault("customfields", {})[key[PROFILE_FIELD_PREFIX_LENGTH:]] = value
         else:
             person[key] = value
     return person
@@ -152,13 +175,18 @@ def enrol_user_records(people):
     records = []
     for position, person in enumerate(people, 1):
         if not isinstance(person, dict):
-            raise AnsibleFilterError("person %d of the list is not a dict (email, firstname, lastname, ...): %r"
-                                     % (position, type(person).__name__))
+            raise AnsibleFilterError(
+                "person %d of the list is not a dict (email, firstname, lastname, ...): %r"
+                % (position, type(person).__name__)
+            )
         record = dict(person)
         # Moodle then generates the password, mails it to the person and forces a change at first login,
-        # so no password travels through the playbook, its variables or its logs (FACTS.md section 4).
-        if (not record.get("password") and "create_password" not in record
-                and record.get("auth", "manual") in (None, "", "manual")):
+        # so no password travels through the playbook, its variables or its logs (docs/moodle-behaviour.md#create-transaction).
+        if (
+            not record.get("password")
+            and "create_password" not in record
+            and record.get("auth", "manual") in (None, "", "manual")
+        ):
             record["create_password"] = True
         records.append(record)
     return records
@@ -200,7 +228,7 @@ def enrol_report(people, user_results, member_results):
     member_results, member_failure = _results(member_results, "moodle_cohort_member")
     if user_failure:
         # Every person still ends with a reason, never silently dropped.
-        user_results = [{"email": p.get("email"), "status": "failed", "msg": user_failure} for p in people]
+        user_results = [{"email": p.get("email"), "status": user_status.FAILED, "msg": user_failure} for p in people]
     if len(user_results) != len(people):
         raise AnsibleFilterError("moodle_user returned %d results for %d people" % (len(user_results), len(people)))
     members = iter(member_results)
@@ -232,16 +260,16 @@ def _report_row(position, person, user, member, member_failure):
         row["msg"] = user_msg or "moodle_user status %s" % row["user"]
         return row
     if member is None:
-        row["cohort"] = "failed"
+        row["cohort"] = cohort_status.FAILED
         member_msg = member_failure or "moodle_cohort_member returned no result for this user"
     else:
         row["cohort"] = member.get("status")
         member_msg = member.get("msg") or ""
-    if row["cohort"] == "failed":
+    if row["cohort"] == cohort_status.FAILED:
         row["outcome"] = "failed"
         row["msg"] = member_msg or "moodle_cohort_member status failed"
     else:
-        row["outcome"] = "unknown" if row["cohort"] == "unknown" else "ok"
+        row["outcome"] = "unknown" if row["cohort"] == cohort_status.UNKNOWN else "ok"
         # Information, not a failure: e.g. which fields of an existing user differ from the input.
         row["msg"] = "; ".join(m for m in (user_msg, member_msg) if m)
     return row
@@ -251,15 +279,15 @@ def _summary(rows):
     counts = dict((key, 0) for key in SUMMARY_KEYS)
     counts["people"] = len(rows)
     for row in rows:
-        if row["user"] in ("created", "would_create"):
+        if row["user"] in (user_status.CREATED, user_status.WOULD_CREATE):
             counts["created"] += 1
-        elif row["user"] in ("exists", "updated", "would_update"):
+        elif row["user"] in (user_status.EXISTS, user_status.UPDATED, user_status.WOULD_UPDATE):
             counts["existed"] += 1
-        if row["cohort"] in ("added", "would_add"):
+        if row["cohort"] in (cohort_status.ADDED, cohort_status.WOULD_ADD):
             counts["added"] += 1
-        elif row["cohort"] == "member":
+        elif row["cohort"] == cohort_status.MEMBER:
             counts["already_members"] += 1
-        elif row["cohort"] == "unknown":
+        elif row["cohort"] == cohort_status.UNKNOWN:
             counts["unknown"] += 1
         if row["outcome"] == "failed":
             counts["failed"] += 1
@@ -272,8 +300,10 @@ def enrol_summary(report, check_mode=False, max_failed=20):
     would = "would be " if check_mode else ""
     cohort = "cohort: %d %sadded, %d already members" % (counts["added"], would, counts["already_members"])
     if counts["unknown"]:
-        cohort += (", %d unknown (check mode cannot read memberships without core_cohort_get_cohort_members in "
-                   "the service)" % counts["unknown"])
+        cohort += (
+            ", %d unknown (check mode cannot read memberships without core_cohort_get_cohort_members in "
+            "the service)" % counts["unknown"]
+        )
     lines = ["CHECK MODE: nothing was written, these are predictions"] if check_mode else []
     lines += [
         "people: %d" % counts["people"],
@@ -282,7 +312,7 @@ def enrol_summary(report, check_mode=False, max_failed=20):
         "failed: %d" % counts["failed"],
     ]
     failed = report.get("failed") or []
-    for row in failed[:max(int(max_failed), 0)]:
+    for row in failed[: max(int(max_failed), 0)]:
         who = row.get("email") or row.get("username") or "(no e-mail)"
         step = "user" if row.get("cohort") == "skipped" else "cohort"
         lines.append("  #%d %s: %s failed: %s" % (row["position"], who, step, row.get("msg") or "no reason given"))
@@ -300,7 +330,6 @@ def rows_to_csv(rows, columns=None):
 
 
 class FilterModule(object):
-
     def filters(self):
         return {
             "people_from_csv": people_from_csv,

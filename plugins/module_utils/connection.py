@@ -6,18 +6,14 @@
 Documented once in ``doc_fragments/connection.py``; defined once here.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     MoodleClient,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
 
 def connection_argument_spec():
@@ -42,13 +38,19 @@ def client_from_module(module):
     try:
         policy = RetryPolicy.from_option(params["retries"])
         client = MoodleClient(
-            params["moodle_url"], params["moodle_token"],
-            validate_certs=params["validate_certs"], ca_path=params["ca_path"],
-            timeout=params["timeout"], max_input_vars=params["max_input_vars"], retry_policy=policy,
+            params["moodle_url"],
+            params["moodle_token"],
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
+            timeout=params["timeout"],
+            max_input_vars=params["max_input_vars"],
+            retry_policy=policy,
         )
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     if not params["validate_certs"] and not params["ca_path"]:
-        module.warn("validate_certs is false: the Moodle site's TLS certificate is not checked, so the token "
-                    "can be intercepted. Give the site's CA bundle in ca_path instead.")
+        module.warn(
+            "validate_certs is false: the Moodle site's TLS certificate is not checked, so the token "
+            "can be intercepted. Give the site's CA bundle in ca_path instead."
+        )
     return client

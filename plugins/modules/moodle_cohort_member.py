@@ -3,9 +3,6 @@
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
@@ -222,19 +219,15 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import cohort_report as report
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_membership import (
-    FAILED,
-    apply_plan,
-    plan_membership,
-)
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_people import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import report as membership_report
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.membership import apply_plan, plan_membership
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.status import FAILED
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import (
     diff_accounts,
     parse_users,
     resolve_people,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.cohort_resolve import (
-    GET_MEMBERS,
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve import (
     Cohort,
     read_members,
     resolve_cohort,
@@ -243,7 +236,9 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import MoodleError, function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS
 
 
 def argument_spec():
@@ -263,6 +258,71 @@ def fail(module, err, **result):
     module.fail_json(msg=str(err), **dict(result, **err.to_result()))
 
 
+def parse(module):
+    """Check the options that the argument spec cannot, and parse ``users``, before anything is sent."""
+    params = module.params
+    if params["exclusive"] and params["state"] == "absent":
+        module.fail_json(msg="exclusive applies to state=present only")
+    if params["max_removals"] < 0:
+        module.fail_json(msg="max_removals must not be negative")
+    try:
+        return parse_users(params["users"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+
+def plan(module, client, people):
+    """Resolve the cohort and the people, read the members when the token may, and plan: reads only, so any
+    failure here leaves Moodle untouched. Returns (cohort, plan)."""
+    params = module.params
+    cohort = Cohort(params["cohort_id"], params["cohort_idnumber"])
+    try:
+        cohort = resolve_cohort(client, params["cohort_id"], params["cohort_idnumber"])
+        members = read_members(client, cohort)
+        verify = ()
+        if module.check_mode and members is not None:
+            # Only check mode needs to know that an id exists; a real add is told by Moodle.
+            verify = [p.userid for p in people if p.key == "id" and p.userid not in members]
+        resolve_people(client, people, verify_ids=verify)
+        planned = plan_membership(
+            people, members, params["state"], params["exclusive"], params["max_removals"], module.check_mode
+        )
+    except MoodleError as err:
+        fail(module, err, changed=False, cohort=cohort.to_result())
+    if members is None and (module.check_mode or params["state"] == "absent"):
+        module.warn(
+            "The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
+            "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
+            % (cohort.label(), "check mode" if module.check_mode else "state=absent", function_hint(GET_COHORT_MEMBERS))
+        )
+    return cohort, planned
+
+
+def report(module, client, cohort, planned):
+    """Exit with results, summary, changed, cohort (and diff); fail on a fatal error or when any user failed."""
+    result = dict(
+        changed=membership_report.changed(planned),
+        results=membership_report.results(planned),
+        summary=membership_report.summary(planned),
+        cohort=cohort.to_result(),
+    )
+    if module._diff:
+        # Name the members the diff shows (one batched lookup for those given by id).
+        people = [membership.person for membership in planned.memberships]
+        accounts = diff_accounts(client, people, membership_report.diff_user_ids(planned, module.params["exclusive"]))
+        result["diff"] = membership_report.diff(planned, cohort, module.params["exclusive"], accounts)
+    if planned.fatal is not None:
+        fail(module, planned.fatal, **result)
+    failed = [m for m in planned.memberships if m.status == FAILED]
+    if failed:
+        module.fail_json(
+            msg="%d of %d users failed; first: %s: %s"
+            % (len(failed), len(planned.memberships), failed[0].person.describe(), failed[0].msg),
+            **result,
+        )
+    module.exit_json(**result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
@@ -270,54 +330,12 @@ def main():
         required_one_of=[("cohort_id", "cohort_idnumber")],
         supports_check_mode=True,
     )
-    params = module.params
-    if params["exclusive"] and params["state"] == "absent":
-        module.fail_json(msg="exclusive applies to state=present only")
-    if params["max_removals"] < 0:
-        module.fail_json(msg="max_removals must not be negative")
-    try:
-        people = parse_users(params["users"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    check_mode = module.check_mode
+    people = parse(module)
     client = client_from_module(module)
-    cohort = Cohort(params["cohort_id"], params["cohort_idnumber"])
-    members = plan = None
-
-    # Resolve -> plan: reads only, so any failure here leaves Moodle untouched.
-    try:
-        cohort = resolve_cohort(client, params["cohort_id"], params["cohort_idnumber"])
-        members = read_members(client, cohort)
-        verify = ()
-        if check_mode and members is not None:
-            # Only check mode needs to know that an id exists; a real add is told by Moodle.
-            verify = [p.userid for p in people if p.key == "id" and p.userid not in members]
-        resolve_people(client, people, verify_ids=verify)
-        plan = plan_membership(people, members, params["state"], params["exclusive"], params["max_removals"],
-                               check_mode)
-    except MoodleError as err:
-        fail(module, err, changed=False, cohort=cohort.to_result())
-
-    if members is None and (check_mode or params["state"] == "absent"):
-        module.warn("The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
-                    "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
-                    % (cohort.label(), "check mode" if check_mode else "state=absent", function_hint(GET_MEMBERS)))
-
-    if not check_mode:
-        apply_plan(client, cohort, plan)
-
-    result = dict(changed=report.changed(plan), results=report.results(plan), summary=report.summary(plan),
-                  cohort=cohort.to_result())
-    if module._diff:
-        accounts = diff_accounts(client, people, report.diff_user_ids(plan, params["exclusive"]))
-        result["diff"] = report.diff(plan, cohort, params["exclusive"], accounts)
-    if plan.fatal is not None:
-        fail(module, plan.fatal, **result)
-    failed = [p for p in people if p.status == FAILED]
-    if failed:
-        module.fail_json(msg="%d of %d users failed; first: %s: %s" % (
-            len(failed), len(people), failed[0].describe(), failed[0].msg), **result)
-    module.exit_json(**result)
+    cohort, planned = plan(module, client, people)
+    if not module.check_mode:
+        apply_plan(client, cohort, planned)
+    report(module, client, cohort, planned)
 
 
 if __name__ == "__main__":

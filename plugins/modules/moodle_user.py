@@ -3,9 +3,6 @@
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: moodle_user
@@ -326,17 +323,18 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import MoodleError
-from ansible_collections.dsenroll.moodle.plugins.module_utils import user_report
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_create import UserCreator
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import report as user_report
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.create import UserCreator
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import (
     fail_undecided,
     finish_check_mode,
     local_outcomes,
-    plan,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import USER_FIELDS, UserRecord, validate
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_write import delete_users, update_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan as plan_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import USER_FIELDS, UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.delete import delete_users
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.update import update_users
 
 
 def user_options():
@@ -368,43 +366,43 @@ def input_users(params):
     return [dict((name, params[name]) for name in USER_FIELDS)]
 
 
-def apply(client, outcomes, batch_size, update):
-    """Carry out the pending actions: creates first, so that users found at create time can be updated."""
-    creator = UserCreator(client, batch_size=batch_size, update=update)
-    creator.run(outcomes)
-    update_users(client, outcomes, batch_size)
-    delete_users(client, outcomes, batch_size)
-    return creator.fatal
-
-
 def parse(module):
     """Validate every input user locally, before anything is sent."""
     params = module.params
     if params["batch_size"] < 1:
         module.fail_json(msg="batch_size must be at least 1")
-    return validate([UserRecord(i, spec, params["match_by"]) for i, spec in enumerate(input_users(params))],
-                    params["state"])
+    return validate(
+        [UserRecord(i, spec, params["match_by"]) for i, spec in enumerate(input_users(params))], params["state"]
+    )
 
 
-def plan_and_apply(module, client, records):
-    """Plan (lookups only), then apply unless in check mode; return (outcomes, the error that stopped it)."""
+def plan(module, client, records):
+    """Match and plan (lookups only); return (outcomes, the error that stopped the lookups or None)."""
     params = module.params
     try:
-        outcomes = plan(client, records, params["state"], params["update"], confirm_case=module.check_mode)
+        return plan_users(client, records, params["state"], params["update"], confirm_case=module.check_mode), None
     except MoodleError as err:
         return fail_undecided(local_outcomes(records), "not looked up: %s" % err), err
-    fatal = None
-    if module.check_mode:
-        finish_check_mode(outcomes)
-    else:
-        fatal = apply(client, outcomes, params["batch_size"], params["update"])
-    return fail_undecided(outcomes, "not processed"), fatal
+
+
+def apply(module, client, outcomes):
+    """Carry out the pending actions: creates first, so that users found at create time can be updated.
+    Returns the error that stopped the creates, or None."""
+    params = module.params
+    creator = UserCreator(client, batch_size=params["batch_size"], update=params["update"])
+    creator.run(outcomes)
+    update_users(client, outcomes, params["batch_size"])
+    delete_users(client, outcomes, params["batch_size"])
+    return creator.fatal
 
 
 def report(module, outcomes, fatal):
     """Exit with results, summary, changed (and user, diff); fail when any user failed."""
-    result = dict(changed=user_report.changed(outcomes), results=user_report.results(outcomes),
-                  summary=user_report.summary(outcomes))
+    result = dict(
+        changed=user_report.changed(outcomes),
+        results=user_report.results(outcomes),
+        summary=user_report.summary(outcomes),
+    )
     if module.params["users"] is None:
         result["user"] = result["results"][0]
     if module._diff:
@@ -415,8 +413,12 @@ def report(module, outcomes, fatal):
         if isinstance(fatal, MoodleError):
             result.update(fatal.to_result())
         remediation = getattr(fatal, "remediation", "")
-        message = "%s. %s(%d of %d users failed)" % (fatal, remediation + " " if remediation else "",
-                                                     result["summary"]["failed"], len(outcomes))
+        message = "%s. %s(%d of %d users failed)" % (
+            fatal,
+            remediation + " " if remediation else "",
+            result["summary"]["failed"],
+            len(outcomes),
+        )
     if message:
         module.fail_json(msg=message, **result)
     module.exit_json(**result)
@@ -431,8 +433,12 @@ def main():
     )
     records = parse(module)
     client = client_from_module(module)
-    outcomes, fatal = plan_and_apply(module, client, records)
-    report(module, outcomes, fatal)
+    outcomes, fatal = plan(module, client, records)
+    if module.check_mode:
+        finish_check_mode(outcomes)
+    elif fatal is None:
+        fatal = apply(module, client, outcomes)
+    report(module, fail_undecided(outcomes, "not processed"), fatal)
 
 
 if __name__ == "__main__":

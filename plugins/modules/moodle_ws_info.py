@@ -3,9 +3,6 @@
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
@@ -13,7 +10,7 @@ module: moodle_ws_info
 short_description: Check that a Moodle site is set up for enrolment through its REST web services
 version_added: 0.1.0
 description:
-  - Runs the set-up checklist of the Moodle web services setup guide against a live site and reports, check by
+  - Checks a live Moodle site's web services set-up for enrolment and reports, check by
     check, what is wrong and where in Moodle's administration to fix it.
   - "The checks, always in this order: V(endpoint), V(transport), V(webservices_rest), V(token), V(service_access),
     V(function:<name>) for each of O(required_functions), V(user_visibility), V(capability:moodle/user:create),
@@ -31,7 +28,7 @@ options:
   required_functions:
     description:
       - The web service functions the token's service must offer.
-      - The default is the setup guide's three functions, which the enrolment modules use.
+      - The default is the three functions the enrolment modules use.
     type: list
     elements: str
     default: [core_user_get_users_by_field, core_user_create_users, core_cohort_add_cohort_members]
@@ -196,19 +193,21 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.readiness import GUIDE_FUNCTIONS, assess
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks.site import assess
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ENROLMENT_FUNCTIONS
 
 
 def main():
     argument_spec = connection_argument_spec()
     argument_spec.update(
-        required_functions=dict(type="list", elements="str", default=list(GUIDE_FUNCTIONS)),
+        required_functions=dict(type="list", elements="str", default=list(ENROLMENT_FUNCTIONS)),
         cohort_id=dict(type="int"),
         cohort_idnumber=dict(type="str"),
         probe_capabilities=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[("cohort_id", "cohort_idnumber")])
+    module = AnsibleModule(
+        argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=[("cohort_id", "cohort_idnumber")]
+    )
     params = module.params
     required = [name.strip() for name in params["required_functions"]]
     if not all(required):
@@ -218,10 +217,15 @@ def main():
 
     client = client_from_module(module)
     try:
-        report = assess(client, required_functions=required, cohort_id=params["cohort_id"],
-                        cohort_idnumber=params["cohort_idnumber"] or None,
-                        probe_capabilities=params["probe_capabilities"],
-                        validate_certs=params["validate_certs"], ca_path=params["ca_path"])
+        report = assess(
+            client,
+            required_functions=required,
+            cohort_id=params["cohort_id"],
+            cohort_idnumber=params["cohort_idnumber"] or None,
+            probe_capabilities=params["probe_capabilities"],
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
+        )
     finally:
         client.close()
     module.exit_json(changed=False, **report)

@@ -4,9 +4,6 @@
 
 # The work is done by the action plugin of the same name (plugins/action/report_file.py), on the controller.
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 DOCUMENTATION = r"""
 module: report_file

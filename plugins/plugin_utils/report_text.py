@@ -4,10 +4,6 @@
 """Report rows as CSV or JSON text: one implementation for the ``rows_to_csv`` filter and the ``report_file``
 action, so that a report reads the same whichever writes it."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import csv
 import io
 import json

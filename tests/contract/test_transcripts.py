@@ -20,38 +20,42 @@ import replay
 
 def recordings():
     """{target label: folder}: the committed targets, or the folders CONTRACT_RECORDINGS names."""
-    named = [Path(p) for p in os.environ.get('CONTRACT_RECORDINGS', '').split(':') if p]
+    named = [Path(p) for p in os.environ.get("CONTRACT_RECORDINGS", "").split(":") if p]
     if named:
         return {p.name: p for p in named}
     return {target: replay.FIXTURES / target for target in replay.targets()}
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope="module")
 def replay_results():
     """Replays every recording once; returns {(target, transcript name): [problems]}."""
     results = {}
     with requests.Session() as session:
         for target, folder in recordings().items():
             # The simulator answers as the recorded target's Moodle release and database family.
-            sim = Simulator(seed='transcript-site', profile=target).start(host='127.0.0.1', port=0)
+            sim = Simulator(seed="transcript-site", profile=target).start(host="127.0.0.1", port=0)
             try:
                 for segment in replay.recording_plan(folder):
-                    sim.reset(seed='transcript-site')
+                    sim.reset(seed="transcript-site")
                     for name in segment:
                         if name == replay.GUIDE_EXACT[0]:
                             sim.set_capabilities(3, capabilities=MANAGER)
                         transcript = replay.load(folder, name)
                         sim.settings(**replay.settings_for(name))
                         response = replay.send(session, sim.endpoint, transcript, TOKENS)
-                        results[(target, name)] = replay.compare(transcript, response.status_code,
-                                                                 response.headers.get('Content-Type', ''),
-                                                                 response.text, sim.url)
+                        results[(target, name)] = replay.compare(
+                            transcript,
+                            response.status_code,
+                            response.headers.get("Content-Type", ""),
+                            response.text,
+                            sim.url,
+                        )
             finally:
                 sim.stop()
     return results
 
 
-@pytest.mark.parametrize('target,folder', list(recordings().items()))
+@pytest.mark.parametrize("target,folder", list(recordings().items()))
 def test_plan_covers_every_transcript(target, folder):
     planned = [name for segment in replay.recording_plan(folder) for name in segment]
     assert len(planned) == len(set(planned))
@@ -59,9 +63,14 @@ def test_plan_covers_every_transcript(target, folder):
     assert len(planned) == 212
 
 
-@pytest.mark.parametrize('target,name', [pytest.param(target, name, id='%s/%s' % (target, name))
-                                         for target, folder in recordings().items()
-                                         for name in replay.transcript_names(folder)])
+@pytest.mark.parametrize(
+    "target,name",
+    [
+        pytest.param(target, name, id="%s/%s" % (target, name))
+        for target, folder in recordings().items()
+        for name in replay.transcript_names(folder)
+    ],
+)
 def test_transcript(target, name, replay_results):
     problems = replay_results[(target, name)]
-    assert not problems, '\n'.join(problems)
+    assert not problems, "\n".join(problems)

@@ -44,17 +44,19 @@ def ansible_env(extra=None):
         # Never inherit a developer's real Moodle settings or Ansible config into a test.
         if name.startswith(("MOODLE_", "ANSIBLE_")):
             del env[name]
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH,
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_HOST_KEY_CHECKING": "0",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "PATH": BIN + os.pathsep + env.get("PATH", ""),
-    })
+    env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_HOST_KEY_CHECKING": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "PATH": BIN + os.pathsep + env.get("PATH", ""),
+        }
+    )
     if extra:
         env.update(extra)
     return env
@@ -77,24 +79,35 @@ def _parse_adhoc_result(stdout):
     if start < 0:
         return None
     try:
-        result, _end = json.JSONDecoder().raw_decode(stdout[start + 3:])
+        result, _end = json.JSONDecoder().raw_decode(stdout, start + len("=> "))
     except ValueError:
         return None
     return result
 
 
 def _flags(check, diff, verbosity):
-    return (["--check"] if check else []) + (["--diff"] if diff else []) + (["-" + "v" * verbosity] if verbosity else [])
+    return (
+        (["--check"] if check else []) + (["--diff"] if diff else []) + (["-" + "v" * verbosity] if verbosity else [])
+    )
 
 
 def run_module(module, args, check=False, diff=False, env=None, verbosity=0, timeout=900):
     """Run ``dsenroll.moodle.<module>`` once on localhost with ``args`` (a dict); return a Run."""
     name = module if "." in module else "dsenroll.moodle.%s" % module
     with tempfile.TemporaryDirectory(prefix="dsenroll-it-") as tmpdir:
-        cmd = [os.path.join(BIN, "ansible"), "localhost", "-i", inventory(tmpdir), "-m", name,
-               "-a", json.dumps(args)] + _flags(check, diff, verbosity)
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout,
-                              cwd=tmpdir, check=False)
+        cmd = [
+            os.path.join(BIN, "ansible"),
+            "localhost",
+            "-i",
+            inventory(tmpdir),
+            "-m",
+            name,
+            "-a",
+            json.dumps(args),
+        ] + _flags(check, diff, verbosity)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout, cwd=tmpdir, check=False
+        )
     return Run(proc.returncode, proc.stdout, proc.stderr, _parse_adhoc_result(proc.stdout))
 
 
@@ -109,8 +122,9 @@ def run_playbook(playbook, extra_vars=None, check=False, diff=False, env=None, v
             cmd.extend(["-e", "@" + vars_file])
         cmd.extend(_flags(check, diff, verbosity))
         cmd.extend(args)
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout,
-                              cwd=tmpdir, check=False)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout, cwd=tmpdir, check=False
+        )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -125,11 +139,32 @@ def run_task(module, task_args, extra_vars=None, check=False, diff=False, env=No
         out = os.path.join(tmpdir, "result.json")
         playbook = os.path.join(tmpdir, "play.yml")
         with open(playbook, "w") as handle:
-            json.dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
-                {"name": "The module under test", name: task_args, "register": "outcome", "ignore_errors": True},
-                {"name": "Keep the result", "check_mode": False,
-                 "ansible.builtin.copy": {"content": "{{ outcome | to_json }}", "dest": out, "mode": "0600"}},
-            ]}], handle)
+            json.dump(
+                [
+                    {
+                        "hosts": "localhost",
+                        "gather_facts": False,
+                        "tasks": [
+                            {
+                                "name": "The module under test",
+                                name: task_args,
+                                "register": "outcome",
+                                "ignore_errors": True,
+                            },
+                            {
+                                "name": "Keep the result",
+                                "check_mode": False,
+                                "ansible.builtin.copy": {
+                                    "content": "{{ outcome | to_json }}",
+                                    "dest": out,
+                                    "mode": "0600",
+                                },
+                            },
+                        ],
+                    }
+                ],
+                handle,
+            )
         run = run_playbook(playbook, extra_vars=extra_vars, check=check, diff=diff, env=env, timeout=timeout)
         result = None
         if os.path.exists(out):
@@ -162,6 +197,7 @@ def recap(run):
 def connection(sim, token_name="TOKEN_OK", **extra):
     """Module arguments that point at the simulator with one of the transcript site's tokens."""
     from moodlesim import TOKENS  # pylint: disable=import-outside-toplevel
+
     args = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name], "retries": {"total": 2, "backoff_factor": 0.05}}
     args.update(extra)
     return args

@@ -58,8 +58,14 @@ def github_steps(event):
 
 def run(sim, command, variables, workdir):
     """One command as the CI job runs it: from the repository's root (workdir), with the job's variables."""
-    env = ansible_env(dict({k: str(v) for k, v in variables.items()}, MOODLE_BASE_URL=sim.url,
-                           MOODLE_TOKEN=TOKENS["TOKEN_OK"], MOODLE_ONEMEMBERSHIP_COHORT_ID=str(COHORT)))
+    env = ansible_env(
+        dict(
+            {k: str(v) for k, v in variables.items()},
+            MOODLE_BASE_URL=sim.url,
+            MOODLE_TOKEN=TOKENS["TOKEN_OK"],
+            MOODLE_ONEMEMBERSHIP_COHORT_ID=str(COHORT),
+        )
+    )
     argv = shlex.split(command)
     argv[0] = os.path.join(BIN, argv[0])
     proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=600, check=False)

@@ -15,14 +15,20 @@ from harness import recap, run_playbook
 PLAYBOOK = "dsenroll.moodle.enrol"
 COHORT = 1  # OneMembership on the transcript site
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no cohort
-FIRST = [u"Zoé", u"Seán", u"Björn", u"Ana-María", u"François", u"Chloë"]
-LAST = [u"Lefèvre", u"O'Brien", u"Smith, Jr.", u"Ångström", u"D'Arcy", u"Núñez \"Tito\""]
+FIRST = ["Zoé", "Seán", "Björn", "Ana-María", "François", "Chloë"]
+LAST = ["Lefèvre", "O'Brien", "Smith, Jr.", "Ångström", "D'Arcy", 'Núñez "Tito"']
 
 
 def people(count, prefix="learner"):
     """``count`` new people with accents, apostrophes, commas and quotes in their names."""
-    return [{"email": "%s%03d@example.org" % (prefix, number), "firstname": FIRST[number % len(FIRST)],
-             "lastname": LAST[number % len(LAST)]} for number in range(count)]
+    return [
+        {
+            "email": "%s%03d@example.org" % (prefix, number),
+            "firstname": FIRST[number % len(FIRST)],
+            "lastname": LAST[number % len(LAST)],
+        }
+        for number in range(count)
+    ]
 
 
 def write_csv(path, rows, bom=True):
@@ -37,9 +43,12 @@ def write_csv(path, rows, bom=True):
 
 
 def env(sim, token_name="TOKEN_OK"):
-    """The .env settings of the setup guide, pointing at the simulator."""
-    return {"MOODLE_BASE_URL": sim.url, "MOODLE_TOKEN": TOKENS[token_name],
-            "MOODLE_ONEMEMBERSHIP_COHORT_ID": str(COHORT)}
+    """The application's .env settings, pointing at the simulator."""
+    return {
+        "MOODLE_BASE_URL": sim.url,
+        "MOODLE_TOKEN": TOKENS[token_name],
+        "MOODLE_ONEMEMBERSHIP_COHORT_ID": str(COHORT),
+    }
 
 
 def enrol(sim, extra_vars, token_name="TOKEN_OK", check=False, verbosity=0):
@@ -64,18 +73,19 @@ def site_user(sim, email):
 def snapshot(sim):
     """What an enrolment may change: the accounts and the cohorts' members (not access times)."""
     state = sim.state()
-    users = sorted((u["id"], u["username"], u["email"], u["firstname"], u["lastname"], u["deleted"])
-                   for u in state["users"])
+    users = sorted(
+        (u["id"], u["username"], u["email"], u["firstname"], u["lastname"], u["deleted"]) for u in state["users"]
+    )
     return users, dict((c["id"], sorted(c["members"])) for c in state["cohorts"])
 
 
 def test_csv_with_bom_enrols_everyone_then_rerun_reports_no_change(moodle_sim, tmp_path):
     sim = moodle_sim
     given = people(30)
-    source = write_csv(str(tmp_path / "people.csv"), given + [{"email": LEARNER, "firstname": "Existing",
-                                                              "lastname": "Learner"}])
+    source = write_csv(
+        str(tmp_path / "people.csv"), given + [{"email": LEARNER, "firstname": "Existing", "lastname": "Learner"}]
+    )
     report = str(tmp_path / "report.json")
-    sim.reset_counts()
 
     first = enrol(sim, {"moodle_enrol_users_csv": source, "moodle_enrol_report": report})
 
@@ -92,13 +102,21 @@ def test_csv_with_bom_enrols_everyone_then_rerun_reports_no_change(moodle_sim, t
     assert counts["core_user_create_users"] <= 2 and counts["core_cohort_add_cohort_members"] <= 3, counts
     assert sum(counts.values()) <= 12, counts
     summary = read_report(report)["summary"]
-    assert summary == {"people": 31, "created": 30, "existed": 1, "added": 31, "already_members": 0,
-                       "unknown": 0, "failed": 0}
+    assert summary == {
+        "people": 31,
+        "created": 30,
+        "existed": 1,
+        "added": 31,
+        "already_members": 0,
+        "unknown": 0,
+        "failed": 0,
+    }
     assert "users: 30 created, 1 existed" in first.stdout
     # Before each long task, one line of what it is about to do.
     assert "Looking up 31 people by e-mail in Moodle; whoever is not found will be created." in first.stdout
-    assert ("Adding 31 people to cohort id 1: 30 created, 1 already in Moodle. Those already members stay as "
-            "they are.") in first.stdout
+    assert (
+        "Adding 31 people to cohort id 1: 30 created, 1 already in Moodle. Those already members stay as they are."
+    ) in first.stdout
 
     before = snapshot(sim)
     rerun = enrol(sim, {"moodle_enrol_users_csv": source, "moodle_enrol_report": report})
@@ -117,31 +135,39 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run(moodle_sim, tmp_pat
     predicted, actual = str(tmp_path / "predicted.csv"), str(tmp_path / "actual.csv")
     before = snapshot(sim)
 
-    check = enrol(sim, {"moodle_enrol_users_csv": source, "moodle_enrol_report": predicted,
-                        "moodle_enrol_skip_preflight": True}, token_name="TOKEN_FULL", check=True)
+    check = enrol(
+        sim,
+        {"moodle_enrol_users_csv": source, "moodle_enrol_report": predicted, "moodle_enrol_skip_preflight": True},
+        token_name="TOKEN_FULL",
+        check=True,
+    )
 
     assert check.rc == 0, check
     assert snapshot(sim) == before
     assert "Looking up 6 people by e-mail in Moodle; whoever is not found would be created." in check.stdout
     assert "Would add 6 people to cohort id 1: 5 to be created, 1 already in Moodle." in check.stdout
-    real = enrol(sim, {"moodle_enrol_users_csv": source, "moodle_enrol_report": actual,
-                       "moodle_enrol_skip_preflight": True}, token_name="TOKEN_FULL")
+    real = enrol(
+        sim,
+        {"moodle_enrol_users_csv": source, "moodle_enrol_report": actual, "moodle_enrol_skip_preflight": True},
+        token_name="TOKEN_FULL",
+    )
     assert real.rc == 0, real
     done = {"would_create": "created", "would_add": "added"}
-    assert [(done.get(r["user"], r["user"]), done.get(r["cohort"], r["cohort"]), r["email"])
-            for r in read_report(predicted)] == [
-        (r["user"], r["cohort"], r["email"]) for r in read_report(actual)]
+    assert [
+        (done.get(r["user"], r["user"]), done.get(r["cohort"], r["cohort"]), r["email"]) for r in read_report(predicted)
+    ] == [(r["user"], r["cohort"], r["email"]) for r in read_report(actual)]
     assert [r["cohort"] for r in read_report(actual)] == ["member"] + ["added"] * 5
 
 
 def test_invalid_people_fail_at_the_end_after_the_others_are_enrolled(moodle_sim, tmp_path):
     sim = moodle_sim
-    given = people(3) + [{"email": "not-an-address", "firstname": "No", "lastname": "Mail"},
-                         {"email": "nameless@example.org", "lastname": "Nobody"}]
+    given = people(3) + [
+        {"email": "not-an-address", "firstname": "No", "lastname": "Mail"},
+        {"email": "nameless@example.org", "lastname": "Nobody"},
+    ]
     report = str(tmp_path / "report.csv")
 
-    run = enrol(sim, {"moodle_enrol_users": given, "moodle_enrol_report": report,
-                      "moodle_enrol_skip_preflight": True})
+    run = enrol(sim, {"moodle_enrol_users": given, "moodle_enrol_report": report, "moodle_enrol_skip_preflight": True})
 
     assert run.rc != 0
     assert "2 of 5 people were not enrolled: not-an-address, nameless@example.org" in run.output
@@ -162,8 +188,9 @@ def test_report_and_output_never_hold_the_token_or_passwords(moodle_sim, tmp_pat
     json_report, csv_report = str(tmp_path / "report.json"), str(tmp_path / "report.csv")
 
     run = enrol(sim, {"moodle_enrol_users": given, "moodle_enrol_report": json_report}, verbosity=3)
-    rerun = enrol(sim, {"moodle_enrol_users": given, "moodle_enrol_report": csv_report,
-                        "moodle_enrol_skip_preflight": True})
+    rerun = enrol(
+        sim, {"moodle_enrol_users": given, "moodle_enrol_report": csv_report, "moodle_enrol_skip_preflight": True}
+    )
 
     assert run.rc == 0 and rerun.rc == 0, (run, rerun)
     for text in (run.output, rerun.output, open(json_report).read(), open(csv_report).read()):
@@ -178,8 +205,13 @@ def test_report_and_output_never_hold_the_token_or_passwords(moodle_sim, tmp_pat
 def test_cohort_by_idnumber_and_settings_from_variables(moodle_sim, tmp_path):
     sim = moodle_sim
     given = people(2)
-    variables = {"moodle_enrol_users": given, "moodle_enrol_cohort_idnumber": "second",
-                 "moodle_enrol_skip_preflight": True, "moodle_url": sim.url, "moodle_token": TOKENS["TOKEN_FULL"]}
+    variables = {
+        "moodle_enrol_users": given,
+        "moodle_enrol_cohort_idnumber": "second",
+        "moodle_enrol_skip_preflight": True,
+        "moodle_url": sim.url,
+        "moodle_token": TOKENS["TOKEN_FULL"],
+    }
 
     run = run_playbook(PLAYBOOK, extra_vars=variables)
 
@@ -195,7 +227,6 @@ def test_timeout_and_retries_from_variables_reach_both_modules(moodle_sim, tmp_p
     base = {"moodle_enrol_users": given, "moodle_enrol_skip_preflight": True, "moodle_timeout": 5}
     # Every lookup answers 503: with moodle_retries 0 the role sends each lookup once and reports failures.
     sim.inject_fault("http_status", wsfunction="core_user_get_users_by_field", times=100, status=503)
-    sim.reset_counts()
     run = enrol(sim, dict(base, moodle_retries=0))
     assert run.rc != 0 and "503" in run.output, run
     assert sim.request_counts().get("core_user_get_users_by_field") == 1
@@ -211,8 +242,7 @@ def test_latin1_csv_is_refused_before_anything_is_sent(moodle_sim, tmp_path):
     sim = moodle_sim
     source = str(tmp_path / "latin1.csv")
     with open(source, "w", encoding="latin-1") as handle:
-        handle.write(u"email,firstname,lastname\nzoe@example.org,Zoé,Lefèvre\n")
-    sim.reset_counts()
+        handle.write("email,firstname,lastname\nzoe@example.org,Zoé,Lefèvre\n")
 
     run = enrol(sim, {"moodle_enrol_users_csv": source})
 
@@ -224,7 +254,6 @@ def test_latin1_csv_is_refused_before_anything_is_sent(moodle_sim, tmp_path):
 def test_failed_preflight_stops_before_any_write(moodle_sim, tmp_path):
     sim = moodle_sim
     sim.settings(rest=False)
-    sim.reset_counts()
 
     run = enrol(sim, {"moodle_enrol_users": people(2)})
 

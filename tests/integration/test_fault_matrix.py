@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fault matrix (issue 8): the enrol flow under the simulator's fault injection.
+"""The fault matrix: the enrol flow under the simulator's fault injection.
 
 Every scenario ends with the same promise, checked against the simulator's state
-(tests/hardening/invariants.py): each input person is either created (once) and in the cohort, or
+(tests/support/invariants.py): each input person is either created (once) and in the cohort, or
 reported ``failed`` with a reason; nobody is created twice; no report row claims what the site
 contradicts. Where the first run may legitimately leave people failed, a clean rerun must then
 enrol everyone. The flow is the enrol role's module steps with its own filters and report
-(hardening.flow lean mode), with the seed's three-function token (TOKEN_OK), small populations,
+(support.flow lean mode), with the seed's three-function token (TOKEN_OK), small populations,
 batches of 5, short timeouts and quick retries, so the whole file stays short.
 """
 
@@ -20,12 +20,14 @@ import pytest
 
 from moodlesim import TOKENS
 
-from hardening import flow, invariants
+from support import flow, invariants
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    ADD_COHORT_MEMBERS,
+    CREATE_USERS,
+    GET_USERS_BY_FIELD,
+)
 
 TOKEN = TOKENS["TOKEN_OK"]
-LOOKUP = "core_user_get_users_by_field"
-CREATE = "core_user_create_users"
-ADD = "core_cohort_add_cohort_members"
 STATUSES = (500, 502, 503, 504)
 COHORT = 1
 
@@ -33,11 +35,13 @@ COHORT = 1
 @pytest.fixture
 def enrol(moodle_sim, tmp_path):
     """Run the enrol flow against the per-test simulator: ``enrol(people, **run_enrol options)``."""
+
     def run(people, token=TOKEN, **options):
         options.setdefault("batch_size", 5)
         options.setdefault("lean", True)
         options.setdefault("name", "run%d" % len(list(tmp_path.glob("*.yml"))))
         return flow.run_enrol(str(tmp_path), moodle_sim.url, token, people, cohort_id=COHORT, **options)
+
     return run
 
 
@@ -79,16 +83,16 @@ def test_transient_lookup_failures_of_every_kind_are_retried_and_nobody_is_lost(
     people = flow.people("read", 12)
     # The same lookup fails five times in a row, once with each transient failure, then answers.
     for number, status in enumerate(STATUSES, start=1):
-        moodle_sim.inject_fault("http_status", wsfunction=LOOKUP, on_calls=[number], status=status)
-    moodle_sim.inject_fault("reset_before", wsfunction=LOOKUP, on_calls=[5])
+        moodle_sim.inject_fault("http_status", wsfunction=GET_USERS_BY_FIELD, on_calls=[number], status=status)
+    moodle_sim.inject_fault("reset_before", wsfunction=GET_USERS_BY_FIELD, on_calls=[5])
 
     result = enrol(people, retries={"total": 5, "backoff_factor": 0.01, "max_backoff": 0.05})
 
     assert_everyone_enrolled(moodle_sim, people, result)
-    assert moodle_sim.request_counts()[LOOKUP] >= 6
+    assert moodle_sim.request_counts()[GET_USERS_BY_FIELD] >= 6
 
 
-@pytest.mark.parametrize("wsfunction", [CREATE, ADD])
+@pytest.mark.parametrize("wsfunction", [CREATE_USERS, ADD_COHORT_MEMBERS])
 def test_http_errors_on_writes_are_reported_then_reconciled_by_a_rerun(moodle_sim, enrol, wsfunction):
     people = flow.people("write", 12)
     # Each write request in turn meets another status, so resending after a reconciling read meets the next.
@@ -106,8 +110,8 @@ def test_http_errors_on_writes_are_reported_then_reconciled_by_a_rerun(moodle_si
 
 def test_connection_reset_before_processing_is_resent_after_a_lookup_and_everyone_is_enrolled(moodle_sim, enrol):
     people = flow.people("reset", 12)
-    moodle_sim.inject_fault("reset_before", wsfunction=CREATE, on_calls=[2])
-    moodle_sim.inject_fault("reset_before", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("reset_before", wsfunction=CREATE_USERS, on_calls=[2])
+    moodle_sim.inject_fault("reset_before", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
 
     result = enrol(people)
 
@@ -117,8 +121,8 @@ def test_connection_reset_before_processing_is_resent_after_a_lookup_and_everyon
 
 def test_answers_lost_after_commit_are_reconciled_without_duplicates(moodle_sim, enrol):
     people = flow.people("drop", 12)
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE, on_calls=[1, 3])
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE_USERS, on_calls=[1, 3])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
 
     result = enrol(people)
 
@@ -134,9 +138,9 @@ def test_answers_slower_than_the_timeout_never_create_anyone_twice(moodle_sim, e
     people = flow.people("slow", 12)
     # The lookup is a read: retried. The create still commits after the client gave up on it, while the
     # client reconciles and resends: Moodle's unique username refuses the late duplicate.
-    moodle_sim.inject_fault("latency", wsfunction=LOOKUP, on_calls=[2], latency=2.5)
-    moodle_sim.inject_fault("latency", wsfunction=CREATE, on_calls=[1], latency=2.5)
-    moodle_sim.inject_fault("latency", wsfunction=ADD, on_calls=[1], latency=2.5)
+    moodle_sim.inject_fault("latency", wsfunction=GET_USERS_BY_FIELD, on_calls=[2], latency=2.5)
+    moodle_sim.inject_fault("latency", wsfunction=CREATE_USERS, on_calls=[1], latency=2.5)
+    moodle_sim.inject_fault("latency", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1], latency=2.5)
 
     result = enrol(people, timeout=1)
 
@@ -147,7 +151,7 @@ def test_answers_slower_than_the_timeout_never_create_anyone_twice(moodle_sim, e
     assert_everyone_enrolled(moodle_sim, people, rerun)
 
 
-# PHP drops the form fields past its max_input_vars without an error (FACTS.md section 1). The client is
+# PHP drops the form fields past its max_input_vars without an error (docs/moodle-behaviour.md#silent-truncation). The client is
 # left at its default (1000) while the site allows 99 = the 3 fixed fields + 16 whole create records
 # (6 fields each) = 3 + 24 whole cohort members (4 fields each): the cut falls between two records, so
 # what survives is a valid, shorter request.
@@ -166,8 +170,9 @@ def test_a_create_cut_short_by_the_servers_max_input_vars_loses_nobody(moodle_si
 def test_a_cohort_add_cut_short_by_the_servers_max_input_vars_loses_nobody(moodle_sim, enrol):
     people = flow.people("cutold", 40)
     for person in people:
-        moodle_sim.add_user(person["email"], person["email"], firstname=person["firstname"],
-                            lastname=person["lastname"])
+        moodle_sim.add_user(
+            person["email"], person["email"], firstname=person["firstname"], lastname=person["lastname"]
+        )
     moodle_sim.settings(max_input_vars=SERVER_MAX_INPUT_VARS)
 
     result = enrol(people, batch_size=100)
@@ -178,7 +183,7 @@ def test_a_cohort_add_cut_short_by_the_servers_max_input_vars_loses_nobody(moodl
 def test_maintenance_mode_switched_on_mid_run_is_reported_and_a_later_run_finishes(moodle_sim, enrol):
     people = flow.people("maint", 12)
 
-    with on_call(moodle_sim, CREATE, 2, lambda: moodle_sim.settings(maintenance=True)):
+    with on_call(moodle_sim, CREATE_USERS, 2, lambda: moodle_sim.settings(maintenance=True)):
         first = enrol(people)
 
     assert_promise_kept(moodle_sim, people, first)
@@ -196,12 +201,14 @@ def test_a_token_expiring_mid_run_is_reported_and_a_new_token_finishes(moodle_si
         with moodle_sim.site.lock:
             moodle_sim.site.tokens[TOKEN].validuntil = 1
 
-    with on_call(moodle_sim, CREATE, 2, expire):
+    with on_call(moodle_sim, CREATE_USERS, 2, expire):
         first = enrol(people)
 
     assert_promise_kept(moodle_sim, people, first)
     assert first.summary["failed"] > 0, first
-    assert TOKEN not in moodle_sim.site.tokens, "Moodle deletes an expired token on first use (FACTS.md section 2)"
+    assert TOKEN not in moodle_sim.site.tokens, (
+        "Moodle deletes an expired token on first use (docs/moodle-behaviour.md#expired-tokens)"
+    )
     new_token = moodle_sim.add_token(3, "ds_enroll_moodle_integration")
     rerun = enrol(people, token=new_token)
     assert_everyone_enrolled(moodle_sim, people, rerun)
@@ -209,16 +216,18 @@ def test_a_token_expiring_mid_run_is_reported_and_a_new_token_finishes(moodle_si
 
 def test_two_enrol_runs_at_once_over_the_same_people_create_each_person_once(moodle_sim, enrol):
     first_people = flow.people("twice", 16)
-    second_people = flow.people("twice", 16, start=8)   # 8 people in both runs
+    second_people = flow.people("twice", 16, start=8)  # 8 people in both runs
     # Slow every create a little so that the two runs' lookups and creates interleave.
-    moodle_sim.inject_fault("latency", wsfunction=CREATE, latency=0.2)
+    moodle_sim.inject_fault("latency", wsfunction=CREATE_USERS, latency=0.2)
     results = {}
 
     def run(name, people):
         results[name] = enrol(people, lean=False, name=name)
 
-    threads = [threading.Thread(target=run, args=(name, people))
-               for name, people in (("first", first_people), ("second", second_people))]
+    threads = [
+        threading.Thread(target=run, args=(name, people))
+        for name, people in (("first", first_people), ("second", second_people))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

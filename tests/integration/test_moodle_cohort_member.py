@@ -8,18 +8,20 @@ import json
 from moodlesim import TOKENS
 
 from harness import connection, run_module, run_task
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (
+    ADD_COHORT_MEMBERS,
+    DELETE_COHORT_MEMBERS,
+)
 
-ADD = "core_cohort_add_cohort_members"
-GET_MEMBERS = "core_cohort_get_cohort_members"
-DELETE = "core_cohort_delete_cohort_members"
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no cohort
 
 
 def play(sim, token_name="TOKEN_OK", check=False, diff=False, **args):
     """Run the module as one playbook task; return (the registered result, the Run)."""
     task_args = dict(args)
-    task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
-                     retries={"total": 1, "backoff_factor": 0.05})
+    task_args.update(
+        moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}", retries={"total": 1, "backoff_factor": 0.05}
+    )
     extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
     result, run = run_task("moodle_cohort_member", task_args, extra, check=check, diff=diff)
     assert TOKENS[token_name] not in run.output
@@ -56,13 +58,12 @@ def test_add_one_user_by_email_then_rerun_reports_no_change(moodle_sim):
 
 def test_add_5000_in_one_task_in_few_requests_and_rerun_changes_nothing(moodle_sim):
     emails, ids = add_people(moodle_sim, 5000)
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, cohort_id=2, users=emails)
     assert result["summary"]["added"] == 5000 and result["changed"] is True
     assert sorted(moodle_sim.cohort_members(2)) == ids
     counts = moodle_sim.request_counts()
     # 4 form fields a member under max_input_vars=1000: 249 a request.
-    assert counts[ADD] == 21 and counts["core_user_get_users_by_field"] <= 6
+    assert counts[ADD_COHORT_MEMBERS] == 21 and counts["core_user_get_users_by_field"] <= 6
 
     moodle_sim.reset_counts()
     again, _run = play(moodle_sim, cohort_id=2, users=emails)
@@ -73,15 +74,14 @@ def test_add_5000_in_one_task_in_few_requests_and_rerun_changes_nothing(moodle_s
 def test_full_token_reads_members_first_and_sends_only_newcomers(moodle_sim):
     emails, ids = add_people(moodle_sim, 3)
     moodle_sim.add_cohort_member(1, ids[0])
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, "TOKEN_FULL", cohort_id=1, users=emails)
     assert statuses(result) == ["member", "added", "added"]
     assert result["cohort"] == {"id": 1, "idnumber": "onemembership", "name": "OneMembership"}
-    assert moodle_sim.request_counts()[ADD] == 1
+    assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1
 
     moodle_sim.reset_counts()
     again, _run = play(moodle_sim, "TOKEN_FULL", cohort_id=1, users=emails)
-    assert again["changed"] is False and ADD not in moodle_sim.request_counts()
+    assert again["changed"] is False and ADD_COHORT_MEMBERS not in moodle_sim.request_counts()
 
 
 def test_guide_token_needs_only_the_three_functions(moodle_sim):
@@ -104,10 +104,9 @@ def test_cohort_by_idnumber_with_guide_and_full_tokens(moodle_sim):
 
 def test_unknown_cohort_fails_after_one_request(moodle_sim):
     emails, _ids = add_people(moodle_sim, 300)
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, "TOKEN_OK", cohort_id=999999, users=emails)
     assert result["failed"] is True and "cohort id=999999 not exists" in result["msg"]
-    assert moodle_sim.request_counts()[ADD] == 1  # not one per batch
+    assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1  # not one per batch
     assert set(statuses(result)) == {"failed"}
 
     by_idnumber, _run = play(moodle_sim, "TOKEN_FULL", cohort_idnumber="OneMembership", users=emails[:1])
@@ -115,8 +114,12 @@ def test_unknown_cohort_fails_after_one_request(moodle_sim):
 
 
 def test_unknown_users_fail_and_the_others_are_added(moodle_sim):
-    result, _run = play(moodle_sim, "TOKEN_OK", cohort_id=1,
-                        users=[{"id": 999999}, LEARNER, "nobody@example.org", {"username": "nobody"}])
+    result, _run = play(
+        moodle_sim,
+        "TOKEN_OK",
+        cohort_id=1,
+        users=[{"id": 999999}, LEARNER, "nobody@example.org", {"username": "nobody"}],
+    )
     assert result["failed"] is True
     assert statuses(result) == ["failed", "added", "failed", "failed"]
     assert result["results"][2]["msg"] == "no Moodle user with this e-mail"
@@ -162,8 +165,9 @@ def test_exclusive_with_max_removals_makes_the_cohort_exactly_the_users(moodle_s
     emails, ids = add_people(moodle_sim, 3)
     for uid in ids[1:]:
         moodle_sim.add_cohort_member(1, uid)
-    result, run = play(moodle_sim, "TOKEN_FULL", diff=True, cohort_id=1, exclusive=True, max_removals=2,
-                       users=[{"id": ids[0]}])
+    result, run = play(
+        moodle_sim, "TOKEN_FULL", diff=True, cohort_id=1, exclusive=True, max_removals=2, users=[{"id": ids[0]}]
+    )
     assert statuses(result) == ["added"] and result["summary"]["removed"] == 2
     assert moodle_sim.cohort_members(1) == [ids[0]]
     # Given by id, the members are named by one lookup: who leaves and who joins, not bare ids.
@@ -176,25 +180,28 @@ def test_exclusive_with_max_removals_makes_the_cohort_exactly_the_users(moodle_s
 def test_check_mode_with_the_read_function_is_exact_and_writes_nothing(moodle_sim):
     emails, ids = add_people(moodle_sim, 2)
     moodle_sim.add_cohort_member(1, ids[0])
-    moodle_sim.reset_counts()
-    result, run = play(moodle_sim, "TOKEN_FULL", check=True, diff=True, cohort_id=1,
-                       users=emails + ["future@example.org"])
+    result, run = play(
+        moodle_sim, "TOKEN_FULL", check=True, diff=True, cohort_id=1, users=emails + ["future@example.org"]
+    )
     assert statuses(result) == ["member", "would_add", "would_add"] and result["changed"] is True
     assert result["diff"]["before"]["members"] == ["%s (id %d)" % (emails[0], ids[0])]
     assert result["diff"]["after"]["members"] == ["%s (id %d)" % pair for pair in zip(emails, ids)] + [
-        "future@example.org"]
+        "future@example.org"
+    ]
     assert moodle_sim.cohort_members(1) == [ids[0]]
-    assert ADD not in moodle_sim.request_counts() and DELETE not in moodle_sim.request_counts()
+    assert (
+        ADD_COHORT_MEMBERS not in moodle_sim.request_counts()
+        and DELETE_COHORT_MEMBERS not in moodle_sim.request_counts()
+    )
     assert "[WARNING]" not in run.output
 
 
 def test_check_mode_without_the_read_function_is_unknown_and_says_what_to_add(moodle_sim):
     moodle_sim.add_cohort_member(1, 7)
-    moodle_sim.reset_counts()
     result, run = play(moodle_sim, "TOKEN_OK", check=True, cohort_id=1, users=[LEARNER, "future@example.org"])
     assert statuses(result) == ["unknown", "would_add"] and result["changed"] is True
     assert "core_cohort_get_cohort_members" in run.output
-    assert ADD not in moodle_sim.request_counts()
+    assert ADD_COHORT_MEMBERS not in moodle_sim.request_counts()
     assert moodle_sim.cohort_members(1) == [7]
 
 
@@ -207,16 +214,16 @@ def test_check_mode_predicts_a_member_that_is_already_there_as_no_change(moodle_
 # -- lost answers -------------------------------------------------------------------------------------
 def test_lost_answer_after_commit_is_reconciled_by_reading(moodle_sim):
     emails, ids = add_people(moodle_sim, 3)
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
     result, _run = play(moodle_sim, "TOKEN_FULL", cohort_id=1, users=emails)
     assert statuses(result) == ["added"] * 3 and not result.get("failed")
     assert sorted(moodle_sim.cohort_members(1)) == ids
-    assert moodle_sim.request_counts()[ADD] == 1
+    assert moodle_sim.request_counts()[ADD_COHORT_MEMBERS] == 1
 
 
 def test_lost_answer_after_commit_with_the_guide_token_is_re_added_safely(moodle_sim):
     emails, ids = add_people(moodle_sim, 3)
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD, on_calls=[1])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
     result, _run = play(moodle_sim, "TOKEN_OK", cohort_id=1, users=emails)
     # Re-adding answers "already a member" for all three: maybe added by the lost call, maybe before.
     assert statuses(result) == ["unknown"] * 3 and result["changed"] is True and not result.get("failed")
@@ -226,7 +233,11 @@ def test_lost_answer_after_commit_with_the_guide_token_is_re_added_safely(moodle
 
 
 def test_module_output_never_contains_the_token(moodle_sim):
-    run = run_module("moodle_cohort_member", dict(connection(moodle_sim, "TOKEN_OK"), cohort_id=1, users=[LEARNER]),
-                     diff=True, verbosity=3)
+    run = run_module(
+        "moodle_cohort_member",
+        dict(connection(moodle_sim, "TOKEN_OK"), cohort_id=1, users=[LEARNER]),
+        diff=True,
+        verbosity=3,
+    )
     assert run.rc == 0 and run.result["changed"] is True
     assert TOKENS["TOKEN_OK"] not in run.output

@@ -9,9 +9,8 @@ import threading
 from moodlesim import TOKENS
 
 from harness import run_task
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, GET_USERS_BY_FIELD
 
-CREATE = "core_user_create_users"
-LOOKUP = "core_user_get_users_by_field"
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site
 PASSWORD = "Integr4tion#Passw0rd"
 
@@ -19,8 +18,9 @@ PASSWORD = "Integr4tion#Passw0rd"
 def play(sim, token_name="TOKEN_OK", check=False, diff=False, people=None, **args):
     """Run moodle_user as one playbook task (``people`` passed as a vars file); return (result, Run)."""
     task_args = dict(args)
-    task_args.update(moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}",
-                     retries={"total": 1, "backoff_factor": 0.05})
+    task_args.update(
+        moodle_url="{{ moodle_url }}", moodle_token="{{ moodle_token }}", retries={"total": 1, "backoff_factor": 0.05}
+    )
     extra = {"moodle_url": sim.url, "moodle_token": TOKENS[token_name]}
     if people is not None:
         task_args["users"] = "{{ people }}"
@@ -35,8 +35,12 @@ def play(sim, token_name="TOKEN_OK", check=False, diff=False, people=None, **arg
 
 
 def person(number, prefix="learner", **extra):
-    spec = {"email": "%s%05d@example.org" % (prefix, number), "firstname": "Learner", "lastname": "N%d" % number,
-            "create_password": True}
+    spec = {
+        "email": "%s%05d@example.org" % (prefix, number),
+        "firstname": "Learner",
+        "lastname": "N%d" % number,
+        "create_password": True,
+    }
     spec.update(extra)
     return spec
 
@@ -52,14 +56,20 @@ def accounts(sim, email):
 
 # -- create ---------------------------------------------------------------------------------------------
 def test_create_one_user_then_rerun_reports_no_change(moodle_sim):
-    args = dict(email="Ada.Lovelace@Example.org", firstname="Ada", lastname="Lovelace", password=PASSWORD,
-                department="Maths")
+    args = dict(
+        email="Ada.Lovelace@Example.org", firstname="Ada", lastname="Lovelace", password=PASSWORD, department="Maths"
+    )
     result, _run = play(moodle_sim, **args)
     assert result["changed"] is True and not result.get("failed")
     user = accounts(moodle_sim, "ada.lovelace@example.org")
     assert len(user) == 1 and user[0]["username"] == "ada.lovelace@example.org" and user[0]["department"] == "Maths"
-    assert result["user"] == {"email": "Ada.Lovelace@Example.org", "username": "ada.lovelace@example.org",
-                              "id": user[0]["id"], "status": "created", "msg": ""}
+    assert result["user"] == {
+        "email": "Ada.Lovelace@Example.org",
+        "username": "ada.lovelace@example.org",
+        "id": user[0]["id"],
+        "status": "created",
+        "msg": "",
+    }
 
     again, run = play(moodle_sim, **args)
     assert again["changed"] is False and again["user"]["status"] == "exists" and again["user"]["id"] == user[0]["id"]
@@ -68,26 +78,30 @@ def test_create_one_user_then_rerun_reports_no_change(moodle_sim):
 
 def test_create_1000_in_one_task_in_few_requests_then_rerun_changes_nothing(moodle_sim):
     people = [person(n) for n in range(1000)]
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, people=people)
     assert result["summary"]["created"] == 1000 and result["changed"] is True and not result.get("failed")
     assert [r["email"] for r in result["results"]] == [p["email"] for p in people]
     counts = moodle_sim.request_counts()
     # batch_size 100 (6 fields a user fits max_input_vars=1000); 1 visibility proof + 2 lookups of 997 values
-    assert counts[CREATE] == 10 and counts[LOOKUP] == 3
+    assert counts[CREATE_USERS] == 10 and counts[GET_USERS_BY_FIELD] == 3
     assert len([u for u in moodle_sim.users() if u["email"].startswith("learner")]) == 1000
 
     moodle_sim.reset_counts()
     again, _run = play(moodle_sim, people=people)
     assert again["changed"] is False and again["summary"]["exists"] == 1000
-    assert CREATE not in moodle_sim.request_counts()
+    assert CREATE_USERS not in moodle_sim.request_counts()
 
 
 def test_mixed_case_email_of_an_existing_user_exists(moodle_sim):
     result, _run = play(moodle_sim, email="EXISTING.Learner@Example.COM", firstname="Existing", lastname="Learner")
     assert result["changed"] is False
-    assert result["user"] == {"email": "EXISTING.Learner@Example.COM", "username": "existing.learner", "id": 7,
-                              "status": "exists", "msg": ""}
+    assert result["user"] == {
+        "email": "EXISTING.Learner@Example.COM",
+        "username": "existing.learner",
+        "id": 7,
+        "status": "exists",
+        "msg": "",
+    }
     assert len(accounts(moodle_sim, LEARNER)) == 1
 
 
@@ -100,25 +114,40 @@ def test_stored_mixed_case_email_is_found_through_get_users_and_not_duplicated(m
 
 # -- bad records ----------------------------------------------------------------------------------------
 def test_invalid_records_mixed_into_a_batch_fail_and_the_others_are_created(moodle_sim):
-    people = [person(0), person(1, email="not an e-mail"), person(2, username="Upper.Case"),
-              person(3, firstname=""), person(4, create_password=None), person(5), person(6, email="Dup@example.org"),
-              person(7, email="dup@EXAMPLE.org"), person(8)]
-    moodle_sim.reset_counts()
+    people = [
+        person(0),
+        person(1, email="not an e-mail"),
+        person(2, username="Upper.Case"),
+        person(3, firstname=""),
+        person(4, create_password=None),
+        person(5),
+        person(6, email="Dup@example.org"),
+        person(7, email="dup@EXAMPLE.org"),
+        person(8),
+    ]
     result, _run = play(moodle_sim, people=people)
     assert result.get("failed") is True
-    assert statuses(result) == ["created", "failed", "failed", "failed", "failed", "created", "failed", "failed",
-                                "created"]
+    assert statuses(result) == [
+        "created",
+        "failed",
+        "failed",
+        "failed",
+        "failed",
+        "created",
+        "failed",
+        "failed",
+        "created",
+    ]
     assert result["msg"].startswith("6 of 9 users failed: not an e-mail: email 'not an e-mail' is not a valid")
-    assert moodle_sim.request_counts()[CREATE] == 1  # the invalid ones were never sent
+    assert moodle_sim.request_counts()[CREATE_USERS] == 1  # the invalid ones were never sent
     assert not accounts(moodle_sim, "dup@example.org")
 
 
 def test_batch_refused_by_moodle_is_split_and_only_the_bad_records_fail(moodle_sim):
     people = [person(n) for n in range(40)]
-    people[7] = person(7, create_password=None, password="short")       # password policy
-    people[23] = person(23, lang="xx")                                    # not an installed language
-    people[31] = person(31, username="existing.learner")                 # username of another account
-    moodle_sim.reset_counts()
+    people[7] = person(7, create_password=None, password="short")  # password policy
+    people[23] = person(23, lang="xx")  # not an installed language
+    people[31] = person(31, username="existing.learner")  # username of another account
     result, _run = play(moodle_sim, people=people)
     expected = ["created"] * 40
     for bad in (7, 23, 31):
@@ -127,17 +156,17 @@ def test_batch_refused_by_moodle_is_split_and_only_the_bad_records_fail(moodle_s
     assert result["results"][7]["msg"].startswith("Moodle refused to create this user: password policy:")
     assert "already belongs to another Moodle account (id 7)" in result["results"][31]["msg"]
     assert len([u for u in moodle_sim.users() if u["email"].startswith("learner")]) == 37
-    assert moodle_sim.request_counts()[CREATE] <= 1 + 3 * 2 * 6  # splitting, never one request per user
+    assert moodle_sim.request_counts()[CREATE_USERS] <= 1 + 3 * 2 * 6  # splitting, never one request per user
 
 
 def test_lost_answer_after_commit_creates_nobody_twice(moodle_sim):
     people = [person(n) for n in range(250)]
-    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE, on_calls=[2])
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE_USERS, on_calls=[2])
     result, _run = play(moodle_sim, people=people)
     assert result["summary"]["created"] == 250 and not result.get("failed")
     for spec in people:
         assert len(accounts(moodle_sim, spec["email"])) == 1
-    assert moodle_sim.request_counts()[CREATE] == 3
+    assert moodle_sim.request_counts()[CREATE_USERS] == 3
 
 
 # -- check mode -----------------------------------------------------------------------------------------
@@ -150,9 +179,17 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run_exactly(moodle_sim)
     moodle_sim.reset_counts()
     check, _run = play(moodle_sim, check=True, diff=True, people=people, update=True)
     assert moodle_sim.users() == before
-    assert CREATE not in moodle_sim.request_counts()
-    assert statuses(check) == ["exists", "would_update", "exists", "would_create", "would_create", "would_create",
-                               "exists", "failed"]
+    assert CREATE_USERS not in moodle_sim.request_counts()
+    assert statuses(check) == [
+        "exists",
+        "would_update",
+        "exists",
+        "would_create",
+        "would_create",
+        "would_create",
+        "exists",
+        "failed",
+    ]
 
     real, _run = play(moodle_sim, token_name="TOKEN_FULL", people=people, update=True)
     done = {"would_create": "created", "would_update": "updated"}
@@ -162,8 +199,15 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run_exactly(moodle_sim)
 
 
 def test_check_mode_diff_shows_creations_without_passwords(moodle_sim):
-    result, run = play(moodle_sim, check=True, diff=True, email="new.person@example.org", firstname="New",
-                       lastname="Person", password=PASSWORD)
+    result, run = play(
+        moodle_sim,
+        check=True,
+        diff=True,
+        email="new.person@example.org",
+        firstname="New",
+        lastname="Person",
+        password=PASSWORD,
+    )
     assert result["user"]["status"] == "would_create" and result["changed"] is True
     assert result["diff"][0]["after"]["new.person@example.org"]["firstname"] == "New"
     assert "new.person@example.org" in run.output
@@ -172,13 +216,12 @@ def test_check_mode_diff_shows_creations_without_passwords(moodle_sim):
 
 # -- permissions ----------------------------------------------------------------------------------------
 def test_token_that_cannot_see_users_fails_clearly_and_creates_nobody(moodle_sim):
-    moodle_sim.reset_counts()
     result, _run = play(moodle_sim, token_name="TOKEN_NOCAP_RESTONLY", people=[person(n) for n in range(3)])
     assert result.get("failed") is True
     assert "cannot see other users' e-mail addresses" in result["msg"]
     assert "moodle/site:viewuseridentity" in result["msg"]
     assert statuses(result) == ["failed"] * 3
-    assert CREATE not in moodle_sim.request_counts()
+    assert CREATE_USERS not in moodle_sim.request_counts()
     assert not accounts(moodle_sim, "learner00000@example.org")
 
 
@@ -196,14 +239,12 @@ def test_update_changes_only_differing_fields_with_the_full_token(moodle_sim):
     assert left["user"]["status"] == "exists" and "city, department" in left["user"]["msg"]
     assert accounts(moodle_sim, LEARNER)[0]["department"] == ""
 
-    result, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon",
-                        update=True)
+    result, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon", update=True)
     assert result["changed"] is True and result["user"]["status"] == "updated"
     account = accounts(moodle_sim, LEARNER)[0]
     assert (account["department"], account["city"], account["firstname"]) == ("Ops", "Lyon", "Existing")
 
-    again, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon",
-                       update=True)
+    again, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon", update=True)
     assert again["changed"] is False and again["user"]["status"] == "exists"
 
 
@@ -216,7 +257,10 @@ def test_two_runs_at_once_on_overlapping_input_create_each_person_once(moodle_si
     def run(name, people):
         results[name] = play(moodle_sim, people=people, batch_size=50)[0]
 
-    threads = [threading.Thread(target=run, args=("first", first)), threading.Thread(target=run, args=("second", second))]
+    threads = [
+        threading.Thread(target=run, args=("first", first)),
+        threading.Thread(target=run, args=("second", second)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -11,8 +11,14 @@ from harness import connection, run_module
 
 WS = "Site administration > Server > Web services"
 MANAGER_WITHOUT_CREATE = [
-    "webservice/rest:use", "moodle/user:viewdetails", "moodle/user:viewalldetails", "moodle/user:viewhiddendetails",
-    "moodle/site:viewfullnames", "moodle/site:viewuseridentity", "moodle/cohort:assign", "moodle/cohort:view",
+    "webservice/rest:use",
+    "moodle/user:viewdetails",
+    "moodle/user:viewalldetails",
+    "moodle/user:viewhiddendetails",
+    "moodle/site:viewfullnames",
+    "moodle/site:viewuseridentity",
+    "moodle/cohort:assign",
+    "moodle/cohort:view",
 ]
 
 
@@ -34,6 +40,7 @@ def world(sim):
 
 # -- ready ---------------------------------------------------------------------------------------
 
+
 def test_guide_token_is_ready_and_nothing_is_written(moodle_sim):
     before = world(moodle_sim)
     run = ws_info(moodle_sim, cohort_id=1)
@@ -42,10 +49,17 @@ def test_guide_token_is_ready_and_nothing_is_written(moodle_sim):
     assert run.rc == 0 and result.get("failed") is not True
     statuses = dict((c["id"], c["status"]) for c in result["checks"])
     assert statuses == {
-        "endpoint": "pass", "transport": "warn", "webservices_rest": "pass", "token": "pass",
-        "service_access": "pass", "function:core_user_get_users_by_field": "pass",
-        "function:core_user_create_users": "pass", "function:core_cohort_add_cohort_members": "pass",
-        "user_visibility": "pass", "capability:moodle/user:create": "pass", "cohort": "pass",
+        "endpoint": "pass",
+        "transport": "warn",
+        "webservices_rest": "pass",
+        "token": "pass",
+        "service_access": "pass",
+        "function:core_user_get_users_by_field": "pass",
+        "function:core_user_create_users": "pass",
+        "function:core_cohort_add_cohort_members": "pass",
+        "user_visibility": "pass",
+        "capability:moodle/user:create": "pass",
+        "cohort": "pass",
         "least_privilege": "skip",
     }
     assert result["missing_functions"] == []
@@ -79,6 +93,7 @@ def test_site_admin_token_warns(moodle_sim):
 
 # -- web services and the token ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("setting", ["webservices", "rest"])
 def test_web_services_or_rest_off_fails_webservices_rest(moodle_sim, setting):
     moodle_sim.settings(**{setting: False})
@@ -105,20 +120,24 @@ def test_expired_token_says_create_a_new_one(moodle_sim, debug):
     assert item["status"] == "fail"
     assert "expired" in item["summary"]
     assert "create a new token at " + WS + " > Manage tokens" in item["remediation"]
-    # Moodle deleted the token on first use (FACTS.md section 2, row 3).
+    # Moodle deleted the token on first use (docs/moodle-behaviour.md#expired-tokens).
     assert TOKENS["TOKEN_EXPIRED"] not in [t["token"] for t in moodle_sim.state()["tokens"]]
 
 
 # -- service access: causes that look alike without debuginfo -----------------------------------------
 
-@pytest.mark.parametrize("token_name, debug, page, definite", [
-    ("TOKEN_IPRESTRICTED", False, "Manage tokens", None),
-    ("TOKEN_IPRESTRICTED", True, "Manage tokens", "127.0.0.1"),
-    ("TOKEN_UNAUTHORISED", False, "Authorised users", None),
-    ("TOKEN_UNAUTHORISED", True, "Authorised users", "not an authorised user"),
-    ("TOKEN_NOCAP", False, "Define roles", None),
-    ("TOKEN_NOCAP", True, "Define roles", "lacks webservice/rest:use"),
-])
+
+@pytest.mark.parametrize(
+    "token_name, debug, page, definite",
+    [
+        ("TOKEN_IPRESTRICTED", False, "Manage tokens", None),
+        ("TOKEN_IPRESTRICTED", True, "Manage tokens", "127.0.0.1"),
+        ("TOKEN_UNAUTHORISED", False, "Authorised users", None),
+        ("TOKEN_UNAUTHORISED", True, "Authorised users", "not an authorised user"),
+        ("TOKEN_NOCAP", False, "Define roles", None),
+        ("TOKEN_NOCAP", True, "Define roles", "lacks webservice/rest:use"),
+    ],
+)
 def test_service_access_failure_names_the_admin_page(moodle_sim, token_name, debug, page, definite):
     moodle_sim.settings(debug=debug)
     run = ws_info(moodle_sim, token_name)
@@ -143,6 +162,7 @@ def test_rest_use_missing_with_debug_is_the_only_cause_given(moodle_sim):
 
 # -- functions, visibility, capability, cohort -------------------------------------------------------
 
+
 def test_missing_functions_are_named_with_the_functions_page(moodle_sim):
     run = ws_info(moodle_sim, "TOKEN_MISSING_FN", cohort_id=1)
     found = checks(run)
@@ -150,8 +170,9 @@ def test_missing_functions_are_named_with_the_functions_page(moodle_sim):
     assert found["function:core_user_get_users_by_field"]["status"] == "pass"
     item = found["function:core_user_create_users"]
     assert item["status"] == "fail"
-    assert item["remediation"] == (WS + " > External services > <the token's service> > Functions: add "
-                                   "core_user_create_users.")
+    assert item["remediation"] == (
+        WS + " > External services > <the token's service> > Functions: add core_user_create_users."
+    )
     assert run.result["missing_functions"] == ["core_user_create_users", "core_cohort_add_cohort_members"]
     assert run.result["ready"] is False
 
@@ -165,8 +186,9 @@ def test_token_that_cannot_see_users_fails_visibility(moodle_sim):
 
 
 def test_user_without_create_capability_fails_only_that_check(moodle_sim):
-    user = moodle_sim.add_user("ds-enroll-nocreate", "ds-enroll-nocreate@example.com",
-                               capabilities=MANAGER_WITHOUT_CREATE)
+    user = moodle_sim.add_user(
+        "ds-enroll-nocreate", "ds-enroll-nocreate@example.com", capabilities=MANAGER_WITHOUT_CREATE
+    )
     moodle_sim.authorise("ds_enroll_moodle_integration", user["id"])
     token = moodle_sim.add_token(user["id"], "ds_enroll_moodle_integration")
     before = world(moodle_sim)
@@ -181,11 +203,14 @@ def test_user_without_create_capability_fails_only_that_check(moodle_sim):
     assert world(moodle_sim) == before
 
 
-@pytest.mark.parametrize("token_name, cohort", [
-    ("TOKEN_OK", {"cohort_id": 999999}),
-    ("TOKEN_OK", {"cohort_idnumber": "OneMembership"}),  # idnumbers match exactly
-    ("TOKEN_FULL", {"cohort_id": 999999}),
-])
+@pytest.mark.parametrize(
+    "token_name, cohort",
+    [
+        ("TOKEN_OK", {"cohort_id": 999999}),
+        ("TOKEN_OK", {"cohort_idnumber": "OneMembership"}),  # idnumbers match exactly
+        ("TOKEN_FULL", {"cohort_id": 999999}),
+    ],
+)
 def test_unknown_cohort_fails_with_the_cohorts_page(moodle_sim, token_name, cohort):
     before = world(moodle_sim)
     run = ws_info(moodle_sim, token_name, **cohort)
@@ -210,6 +235,7 @@ def test_without_capability_probes_no_write_function_runs(moodle_sim):
 
 
 # -- options and secrets ----------------------------------------------------------------------------
+
 
 def test_bad_options_fail_the_module(moodle_sim):
     run = run_module("moodle_ws_info", connection(moodle_sim, cohort_id=1, cohort_idnumber="x"))

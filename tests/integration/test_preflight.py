@@ -18,7 +18,7 @@ VERIFY = "dsenroll.moodle.verify"
 
 
 def environment(sim, token_name="TOKEN_OK", cohort="1"):
-    """What the application's .env would export (setup guide step 9)."""
+    """What the application's .env would export."""
     return {"MOODLE_BASE_URL": sim.url, "MOODLE_TOKEN": TOKENS[token_name], "MOODLE_ONEMEMBERSHIP_COHORT_ID": cohort}
 
 
@@ -33,8 +33,11 @@ def write(path, text, mode=0o600):
 def app(tmp_path, token, env_mode=0o600):
     """A Laravel-like application tree with its .env."""
     root = tmp_path / "ds-enroll-ms"
-    env = write(str(root / ".env"), "MOODLE_BASE_URL=https://moodle.example.org\nMOODLE_TOKEN=%s\n"
-                "MOODLE_ONEMEMBERSHIP_COHORT_ID=1\n" % token, env_mode)
+    env = write(
+        str(root / ".env"),
+        "MOODLE_BASE_URL=https://moodle.example.org\nMOODLE_TOKEN=%s\nMOODLE_ONEMEMBERSHIP_COHORT_ID=1\n" % token,
+        env_mode,
+    )
     write(str(root / "resources/views/welcome.blade.php"), "<h1>Welcome</h1>\n", 0o644)
     write(str(root / "storage/logs/laravel.log"), "[2024-01-01] local.INFO: started\n", 0o644)
     return root, env
@@ -42,15 +45,25 @@ def app(tmp_path, token, env_mode=0o600):
 
 # -- the site ------------------------------------------------------------------------------------
 
+
 def test_guide_token_is_ready_and_the_checklist_has_one_line_per_check(moodle_sim):
     run = run_playbook(VERIFY, env=environment(moodle_sim))
     assert run.rc == 0, run.output
     statuses, fixes = checklist(run)
     assert list(statuses) == [
-        "endpoint", "transport", "webservices_rest", "token", "service_access",
-        "function:core_user_get_users_by_field", "function:core_user_create_users",
-        "function:core_cohort_add_cohort_members", "user_visibility", "capability:moodle/user:create",
-        "cohort", "least_privilege"]
+        "endpoint",
+        "transport",
+        "webservices_rest",
+        "token",
+        "service_access",
+        "function:core_user_get_users_by_field",
+        "function:core_user_create_users",
+        "function:core_cohort_add_cohort_members",
+        "user_visibility",
+        "capability:moodle/user:create",
+        "cohort",
+        "least_privilege",
+    ]
     assert "fail" not in statuses.values()
     assert list(fixes) == ["transport"]  # http to the simulator: a warning, with its fix
     assert "Moodle set-up: READY" in run.stdout
@@ -68,8 +81,7 @@ def test_missing_function_fails_the_play_with_its_admin_page(moodle_sim):
     statuses, fixes = checklist(run)
     assert statuses["function:core_user_create_users"] == "fail"
     assert fixes["function:core_user_create_users"].endswith("Functions: add core_user_create_users.")
-    assert "Moodle is not ready: function:core_user_create_users, function:core_cohort_add_cohort_members" \
-        in run.output
+    assert "Moodle is not ready: function:core_user_create_users, function:core_cohort_add_cohort_members" in run.output
 
 
 def test_missing_rest_use_fails_with_define_roles(moodle_sim):
@@ -89,8 +101,11 @@ def test_unknown_cohort_from_the_environment_fails(moodle_sim):
 
 
 def test_cohort_idnumber_wins_over_the_environment_cohort_id(moodle_sim):
-    run = run_playbook(VERIFY, env=environment(moodle_sim, cohort="999999"),
-                       extra_vars={"moodle_preflight_cohort_idnumber": "onemembership"})
+    run = run_playbook(
+        VERIFY,
+        env=environment(moodle_sim, cohort="999999"),
+        extra_vars={"moodle_preflight_cohort_idnumber": "onemembership"},
+    )
     assert run.rc == 0, run.output
     assert checklist(run)[0]["cohort"] == "pass"
 
@@ -128,9 +143,12 @@ def test_token_never_printed_even_at_vvvv(moodle_sim, tmp_path):
     token = TOKENS["TOKEN_IPRESTRICTED"]
     root, env = app(tmp_path, token, env_mode=0o644)
     write(str(root / "public/js/app.js"), "const token = '%s';\n" % token, 0o644)
-    run = run_playbook(VERIFY, env=environment(moodle_sim, "TOKEN_IPRESTRICTED"), verbosity=4,
-                       extra_vars={"moodle_preflight_env_file": env,
-                                   "moodle_preflight_leak_scan_paths": [str(root)]})
+    run = run_playbook(
+        VERIFY,
+        env=environment(moodle_sim, "TOKEN_IPRESTRICTED"),
+        verbosity=4,
+        extra_vars={"moodle_preflight_env_file": env, "moodle_preflight_leak_scan_paths": [str(root)]},
+    )
     assert run.rc != 0
     assert checklist(run)[0]["token_leaks"] == "fail"
     assert token not in run.output
@@ -138,35 +156,54 @@ def test_token_never_printed_even_at_vvvv(moodle_sim, tmp_path):
 
 def test_junit_callback_reports_the_failure(moodle_sim, tmp_path):
     reports = tmp_path / "junit"
-    run = run_playbook(VERIFY, env=dict(environment(moodle_sim, "TOKEN_UNAUTHORISED"),
-                                        ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.junit",
-                                        JUNIT_HIDE_TASK_ARGUMENTS="true", JUNIT_OUTPUT_DIR=str(reports)))
+    run = run_playbook(
+        VERIFY,
+        env=dict(
+            environment(moodle_sim, "TOKEN_UNAUTHORISED"),
+            ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.junit",
+            JUNIT_HIDE_TASK_ARGUMENTS="true",
+            JUNIT_OUTPUT_DIR=str(reports),
+        ),
+    )
     assert run.rc != 0
     files = list(reports.glob("*.xml"))
     assert len(files) == 1
     suite = ET.parse(str(files[0])).getroot()
     # A failed task is a testcase with an <error> (ansible-core 2.19) or a <failure> element.
-    failures = [(case, case.find("error") if case.find("error") is not None else case.find("failure"))
-                for case in suite.iter("testcase")]
+    failures = [
+        (case, case.find("error") if case.find("error") is not None else case.find("failure"))
+        for case in suite.iter("testcase")
+    ]
     failures = [(case, element) for case, element in failures if element is not None]
     assert [case.get("name") for case, _element in failures] == [
         "[localhost] Verify the Moodle web services set-up: dsenroll.moodle.preflight : "
-        "Fail when the Moodle set-up is not ready"]
+        "Fail when the Moodle set-up is not ready"
+    ]
     assert "Moodle is not ready: service_access failed" in failures[0][1].get("message")
     assert TOKENS["TOKEN_UNAUTHORISED"] not in files[0].read_text()
 
 
 # -- local checks --------------------------------------------------------------------------------
 
+
 def test_clean_application_passes_the_local_checks(moodle_sim, tmp_path):
     root, env = app(tmp_path, TOKENS["TOKEN_OK"])
-    run = run_playbook(VERIFY, env=environment(moodle_sim), extra_vars={
-        "moodle_preflight_env_file": env,
-        "moodle_preflight_leak_scan_paths": [str(root / "resources/views"), str(root / "storage/logs")]})
+    run = run_playbook(
+        VERIFY,
+        env=environment(moodle_sim),
+        extra_vars={
+            "moodle_preflight_env_file": env,
+            "moodle_preflight_leak_scan_paths": [str(root / "resources/views"), str(root / "storage/logs")],
+        },
+    )
     assert run.rc == 0, run.output
     statuses, _fixes = checklist(run)
-    assert [statuses[i] for i in ("env_file:keys", "env_file:permissions", "env_file:git", "token_leaks")] == \
-        ["pass", "pass", "pass", "pass"]
+    assert [statuses[i] for i in ("env_file:keys", "env_file:permissions", "env_file:git", "token_leaks")] == [
+        "pass",
+        "pass",
+        "pass",
+        "pass",
+    ]
 
 
 def test_env_readable_by_others_fails_with_chmod(moodle_sim, tmp_path):
@@ -205,8 +242,11 @@ def test_leaked_token_is_reported_by_path_and_line(moodle_sim, tmp_path):
     token = TOKENS["TOKEN_OK"]
     root, env = app(tmp_path, token)
     log = write(str(root / "storage/logs/laravel.log"), "ok\nPOST wstoken=%s\n" % token, 0o644)
-    run = run_playbook(VERIFY, env=environment(moodle_sim), extra_vars={
-        "moodle_preflight_env_file": env, "moodle_preflight_leak_scan_paths": [str(root)]})
+    run = run_playbook(
+        VERIFY,
+        env=environment(moodle_sim),
+        extra_vars={"moodle_preflight_env_file": env, "moodle_preflight_leak_scan_paths": [str(root)]},
+    )
     assert run.rc != 0
     statuses, fixes = checklist(run)
     assert statuses["token_leaks"] == "fail"
@@ -216,11 +256,11 @@ def test_leaked_token_is_reported_by_path_and_line(moodle_sim, tmp_path):
     assert token not in run.output
 
 
-def test_env_check_module_returns_leaks_without_the_token(tmp_path):
+def test_app_token_check_returns_leaks_without_the_token(tmp_path):
     token = TOKENS["TOKEN_OK"]
     root, env = app(tmp_path, token)
     write(str(root / "public/index.html"), "<script>var t='%s'</script>\n" % token, 0o644)
-    run = run_module("moodle_env_check", {"env_file": env, "leak_scan_paths": [str(root)]})
+    run = run_module("app_token_check", {"env_file": env, "leak_scan_paths": [str(root)]})
     assert run.rc == 0 and run.result["changed"] is False
     assert run.result["ready"] is False
     assert run.result["leaks"] == [{"path": str(root / "public/index.html"), "lines": [1]}]

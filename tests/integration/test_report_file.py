@@ -9,7 +9,7 @@ import stat
 
 from harness import run_task
 
-ROWS = [{"email": "zoe@example.org", "lastname": u"Lefèvre", "msg": "=1+1"}]
+ROWS = [{"email": "zoe@example.org", "lastname": "Lefèvre", "msg": "=1+1"}]
 
 
 def test_writes_the_templated_rows_on_the_controller_and_reruns_unchanged(tmp_path):
@@ -19,7 +19,7 @@ def test_writes_the_templated_rows_on_the_controller_and_reruns_unchanged(tmp_pa
     assert run.rc == 0, run.output
     assert result["changed"] is True and result["format"] == "csv" and result["path"] == path
     with open(path, encoding="utf-8") as handle:
-        assert handle.read() == u"email,lastname,msg\nzoe@example.org,Lefèvre,'=1+1\n"
+        assert handle.read() == "email,lastname,msg\nzoe@example.org,Lefèvre,'=1+1\n"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     again, _run = run_task("dsenroll.moodle.report_file", args, extra_vars={"report_rows": ROWS})
     assert again["changed"] is False
@@ -40,4 +40,7 @@ def test_a_bad_path_fails_the_task_with_a_message_that_names_it(tmp_path):
     path = str(tmp_path / "missing" / "report.json")
     result, _run = run_task("dsenroll.moodle.report_file", {"path": path, "content": {}})
     assert result["failed"] is True
-    assert result["msg"] == "cannot write the report %s: the directory %s does not exist" % (path, os.path.dirname(path))
+    assert result["msg"] == "cannot write the report %s: the directory %s does not exist" % (
+        path,
+        os.path.dirname(path),
+    )

@@ -54,8 +54,9 @@ def call(lab, token, function, **params):
 
 
 def lookup(lab, email):
-    status, body = call(lab, lab["MOODLE_LAB_TOKEN_FULL"], "core_user_get_users_by_field", field="email",
-                        values=[email])
+    status, body = call(
+        lab, lab["MOODLE_LAB_TOKEN_FULL"], "core_user_get_users_by_field", field="email", values=[email]
+    )
     assert status == 200, body
     return json.loads(body)
 
@@ -73,27 +74,44 @@ def listening(port):
 
 def test_reset_returns_the_site_to_its_configured_state(lab):
     email = "lab.reset.probe@example.com"
-    status, body = call(lab, lab["MOODLE_LAB_TOKEN_FULL"], "core_user_create_users", **{
-        "users[0][username]": "lab.reset.probe", "users[0][email]": email, "users[0][firstname]": "Reset",
-        "users[0][lastname]": "Probe", "users[0][password]": "Reset-Probe-1!"})
+    status, body = call(
+        lab,
+        lab["MOODLE_LAB_TOKEN_FULL"],
+        "core_user_create_users",
+        **{
+            "users[0][username]": "lab.reset.probe",
+            "users[0][email]": email,
+            "users[0][firstname]": "Reset",
+            "users[0][lastname]": "Probe",
+            "users[0][password]": "Reset-Probe-1!",
+        },
+    )
     assert status == 200 and '"username":"lab.reset.probe"' in body, body
     assert len(lookup(lab, email)) == 1
     # The expired token is deleted by Moodle on its first use; reset brings it back.
-    assert "accessexception" in call(lab, lab["MOODLE_LAB_TOKEN_EXPIRED"], "core_user_get_users_by_field",
-                                     field="email", values=[email])[1]
-    assert "invalidtoken" in call(lab, lab["MOODLE_LAB_TOKEN_EXPIRED"], "core_user_get_users_by_field",
-                                  field="email", values=[email])[1]
+    assert (
+        "accessexception"
+        in call(lab, lab["MOODLE_LAB_TOKEN_EXPIRED"], "core_user_get_users_by_field", field="email", values=[email])[1]
+    )
+    assert (
+        "invalidtoken"
+        in call(lab, lab["MOODLE_LAB_TOKEN_EXPIRED"], "core_user_get_users_by_field", field="email", values=[email])[1]
+    )
     tool(lab, "reset")
     assert lookup(lab, email) == []
-    assert "accessexception" in call(lab, lab["MOODLE_LAB_TOKEN_EXPIRED"], "core_user_get_users_by_field",
-                                     field="email", values=[email])[1]
+    assert (
+        "accessexception"
+        in call(lab, lab["MOODLE_LAB_TOKEN_EXPIRED"], "core_user_get_users_by_field", field="email", values=[email])[1]
+    )
     tool(lab, "reset")
 
 
 def test_config_switches_web_services_off_and_reset_switches_them_back(lab):
     tool(lab, "config", "enablewebservices", "0")
-    assert call(lab, lab["MOODLE_TOKEN"], "core_user_get_users_by_field", field="email", values=["x@example.com"]) \
-        == (403, "")
+    assert call(lab, lab["MOODLE_TOKEN"], "core_user_get_users_by_field", field="email", values=["x@example.com"]) == (
+        403,
+        "",
+    )
     tool(lab, "reset")
     assert lookup(lab, "existing.learner@example.com")[0]["username"] == "existing.learner"
 
@@ -113,8 +131,9 @@ def test_down_stops_every_process_and_up_reuses_the_installed_site(lab):
     after_down = lab_state(lab)
     assert "web_pid" not in after_down
     assert not listening(before["web_port"]) and not listening(after_down["db_port"])
-    leftovers = subprocess.run(["pgrep", "-af", lab["MOODLE_LAB_HOME"] + "/"], capture_output=True, text=True,
-                               check=False).stdout
+    leftovers = subprocess.run(
+        ["pgrep", "-af", lab["MOODLE_LAB_HOME"] + "/"], capture_output=True, text=True, check=False
+    ).stdout
     assert leftovers == "", leftovers
     assert tool(lab, "status", check=False).returncode == 3
     tool(lab, "up")
@@ -133,8 +152,9 @@ def test_up_on_a_taken_port_fails_clearly_and_leaves_nothing_running(lab):
         failed = tool(lab, "up", "--port", str(port), check=False)
     assert failed.returncode == 1
     assert "port %d is in use by another program" % port in failed.stderr
-    leftovers = subprocess.run(["pgrep", "-af", lab["MOODLE_LAB_HOME"] + "/"], capture_output=True, text=True,
-                               check=False).stdout
+    leftovers = subprocess.run(
+        ["pgrep", "-af", lab["MOODLE_LAB_HOME"] + "/"], capture_output=True, text=True, check=False
+    ).stdout
     assert leftovers == "", "a failed up must stop what it started:\n" + leftovers
     tool(lab, "up")
     assert lookup(read_env(ENV_FILE), "existing.learner@example.com")[0]["id"] == 7

@@ -8,11 +8,11 @@ from .errors import required_capability
 class Call:
     def __init__(self, site, user, token, base_url):
         self.site = site
-        self.user = user          # the token's user ($USER)
+        self.user = user  # the token's user ($USER)
         self.token = token
         self.settings = site.settings
         self.now = int(time.time())
-        self.wwwroot = site.settings.get('wwwroot') or base_url
+        self.wwwroot = site.settings.get("wwwroot") or base_url
 
     def require_capability(self, capability):
         if not self.user.can(capability):
@@ -24,4 +24,4 @@ class Call:
             raise required_capability(reported)
 
     def picture_url(self, size):
-        return '%s/theme/image.php/boost/core/%d/u/%s' % (self.wwwroot, self.site.theme_revision, size)
+        return "%s/theme/image.php/boost/core/%d/u/%s" % (self.wwwroot, self.site.theme_revision, size)

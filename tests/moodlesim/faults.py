@@ -1,17 +1,19 @@
-"""Fault injection: what a flaky proxy, PHP or network does to a Moodle call (issue 3)."""
+"""Fault injection: what a flaky proxy, PHP or network does to a Moodle call."""
 
 import threading
 
-KINDS = ('latency', 'http_status', 'reset_before', 'commit_then_drop')
+KINDS = ("latency", "http_status", "reset_before", "commit_then_drop")
 STATUSES = (500, 502, 503, 504)
-REASONS = {500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Time-out'}
+REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Time-out"}
 
 
 def error_page(status):
     """The short HTML page a reverse proxy sends instead of Moodle's answer."""
-    title = '%d %s' % (status, REASONS[status])
-    return ('<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n'
-            '<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n' % (title, title)).encode()
+    title = "%d %s" % (status, REASONS[status])
+    return (
+        "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n"
+        "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n" % (title, title)
+    ).encode()
 
 
 class Fault:
@@ -19,11 +21,11 @@ class Fault:
 
     def __init__(self, kind, wsfunction=None, on_calls=None, times=None, latency=0.0, status=500):
         if kind not in KINDS:
-            raise ValueError('fault kind must be one of %s' % ', '.join(KINDS))
-        if kind == 'http_status' and int(status) not in STATUSES:
-            raise ValueError('status must be one of %s' % ', '.join(map(str, STATUSES)))
+            raise ValueError("fault kind must be one of %s" % ", ".join(KINDS))
+        if kind == "http_status" and int(status) not in STATUSES:
+            raise ValueError("status must be one of %s" % ", ".join(map(str, STATUSES)))
         if on_calls is not None and times is not None:
-            raise ValueError('give on_calls or times, not both')
+            raise ValueError("give on_calls or times, not both")
         self.kind = kind
         self.wsfunction = wsfunction
         self.on_calls = set(int(n) for n in on_calls) if on_calls is not None else None
@@ -50,7 +52,7 @@ class Fault:
 
     def as_dict(self):
         data = dict(vars(self))
-        data['on_calls'] = sorted(self.on_calls) if self.on_calls is not None else None
+        data["on_calls"] = sorted(self.on_calls) if self.on_calls is not None else None
         return data
 
 

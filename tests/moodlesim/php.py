@@ -1,15 +1,15 @@
 """PHP behaviours Moodle inherits: form decoding into arrays, max_input_vars, casts.
 
-Moodle never sees the raw body: PHP decodes it into $_GET/$_POST first (FACTS.md §1), so the
+Moodle never sees the raw body: PHP decodes it into $_GET/$_POST first (docs/moodle-behaviour.md#request-encoding), so the
 simulator reproduces that step, including the silent truncation past max_input_vars.
 """
 
 import re
 from urllib.parse import unquote_plus
 
-_NUMERIC = re.compile(r'^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$')
-_CANONICAL_INT_KEY = re.compile(r'^(0|-?[1-9][0-9]*)$')
-PHP_TRIM = ' \t\n\r\0\x0b'
+_NUMERIC = re.compile(r"^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$")
+_CANONICAL_INT_KEY = re.compile(r"^(0|-?[1-9][0-9]*)$")
+PHP_TRIM = " \t\n\r\0\x0b"
 
 
 def split_form(raw):
@@ -17,17 +17,17 @@ def split_form(raw):
     pairs = []
     if not raw:
         return pairs
-    for chunk in raw.split('&'):
+    for chunk in raw.split("&"):
         if not chunk:
             continue
-        name, _sep, value = chunk.partition('=')
+        name, _sep, value = chunk.partition("=")
         pairs.append((unquote_plus(name), unquote_plus(value)))
     return pairs
 
 
 def _array_key(key):
     # PHP turns canonical integer strings into integer keys.
-    if _CANONICAL_INT_KEY.match(key) and abs(int(key)) < 2 ** 63:
+    if _CANONICAL_INT_KEY.match(key) and abs(int(key)) < 2**63:
         return int(key)
     return key
 
@@ -39,23 +39,24 @@ def _next_index(array):
 
 def _parse_name(name):
     """Split `users[0][name]` into ['users', '0', 'name'] the way PHP's parser does."""
-    pos = name.find('[')
+    pos = name.find("[")
     if pos <= 0:
-        base, rest = name, ''
+        base, rest = name, ""
     else:
         base, rest = name[:pos], name[pos:]
     # PHP replaces spaces and dots in the top-level name (and a lone '[') with underscores.
-    base = base.lstrip(' ')
-    base = base.replace(' ', '_').replace('.', '_')
+    base = base.lstrip(" ")
+    base = base.replace(" ", "_").replace(".", "_")
     keys = [base]
-    while rest.startswith('['):
-        end = rest.find(']')
+    while rest.startswith("["):
+        end = rest.find("]")
         if end < 0:
             if len(keys) == 1:
-                keys[0] = keys[0] + '_' + rest[1:].replace(' ', '_').replace('.', '_').replace('[', '_')
+                keys[0] = keys[0] + "_" + rest[1:].replace(" ", "_").replace(".", "_").replace("[", "_")
             break
         keys.append(rest[1:end])
-        rest = rest[end + 1:]
+        after = end + 1
+        rest = rest[after:]
     return keys
 
 
@@ -68,7 +69,7 @@ def decode_form(pairs, max_input_vars):
     kept = 0
     for name, value in pairs:
         if max_input_vars is not None and kept >= max_input_vars:
-            break  # PHP: "Input variables exceeded N" warning, the rest is ignored (FACTS.md §1)
+            break  # PHP: "Input variables exceeded N" warning, the rest is ignored (docs/moodle-behaviour.md#silent-truncation)
         kept += 1
         keys = _parse_name(name)
         if not keys[0]:
@@ -76,7 +77,7 @@ def decode_form(pairs, max_input_vars):
         node = result
         for depth, key in enumerate(keys):
             last = depth == len(keys) - 1
-            if key == '' and depth > 0:
+            if key == "" and depth > 0:
                 key = _next_index(node)
             else:
                 key = _array_key(key) if depth > 0 else key
@@ -123,12 +124,12 @@ def intval(value):
         return int(value)
     if value is None:
         return 0
-    text = str(value).lstrip(' \t\n\r\v\f')
-    match = re.match(r'[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?', text)
+    text = str(value).lstrip(" \t\n\r\v\f")
+    match = re.match(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text)
     if not match:
         return 0
     number = match.group(0)
-    if re.fullmatch(r'[+-]?\d+', number):
+    if re.fullmatch(r"[+-]?\d+", number):
         return int(number)
     try:
         return int(float(number))
@@ -139,9 +140,9 @@ def intval(value):
 def to_string(value):
     """PHP (string) cast of a scalar."""
     if value is True:
-        return '1'
+        return "1"
     if value is False or value is None:
-        return ''
+        return ""
     return str(value)
 
 
@@ -164,19 +165,19 @@ def trim(value):
 
 def var_export(params):
     """PHP var_export() of a list of scalars, as in dml exceptions' debuginfo."""
-    lines = ['array (']
+    lines = ["array ("]
     for index, value in enumerate(params):
         if isinstance(value, str):
-            rendered = "'" + value.replace('\\', '\\\\').replace("'", "\\'") + "'"
+            rendered = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
         elif isinstance(value, bool):
-            rendered = 'true' if value else 'false'
+            rendered = "true" if value else "false"
         elif value is None:
-            rendered = 'NULL'
+            rendered = "NULL"
         else:
             rendered = str(value)
-        lines.append('  %d => %s,' % (index, rendered))
-    lines.append(')')
-    return '\n'.join(lines)
+        lines.append("  %d => %s," % (index, rendered))
+    lines.append(")")
+    return "\n".join(lines)
 
 
 def print_r(value):
@@ -187,4 +188,4 @@ def print_r(value):
 def strip_tags(value):
     """PHP 8's strip_tags: NUL bytes go; a '<' not followed by whitespace opens a tag that runs to the next
     '>' or, without one, to the end ("I <3 you" becomes "I ")."""
-    return re.sub(r'<(?!\s)[^>]*(>|$)', '', value.replace("\x00", ""))
+    return re.sub(r"<(?!\s)[^>]*(>|$)", "", value.replace("\x00", ""))

@@ -12,19 +12,19 @@ differs between targets, as the recordings show it:
 """
 
 RELEASES = {
-    '4.4': ('4.4.3+ (Build: 20240910)', '2024042203.03', 404),
-    '4.5': ('4.5+ (Build: 20241205)', '2024100700.09', 405),
-    '5.0': ('5.0+ (Build: 20250502)', '2025041400.03', 500),
+    "4.4": ("4.4.3+ (Build: 20240910)", "2024042203.03", 404),
+    "4.5": ("4.5+ (Build: 20241205)", "2024100700.09", 405),
+    "5.0": ("5.0+ (Build: 20250502)", "2025041400.03", 500),
 }
-DATABASES = {'pgsql': True, 'mariadb': False}  # does the database compare text case-sensitively?
-DEFAULT = '4.4-pgsql'
-PROFILES = sorted('%s-%s' % (release, db) for release in RELEASES for db in DATABASES)
+DATABASES = {"pgsql": True, "mariadb": False}  # does the database compare text case-sensitively?
+DEFAULT = "4.4-pgsql"
+PROFILES = sorted("%s-%s" % (release, db) for release in RELEASES for db in DATABASES)
 
 
 def settings_for(profile):
     """The site settings that make the simulator answer as ``profile`` (e.g. ``5.0-mariadb``)."""
-    release, _, db = (profile or DEFAULT).partition('-')
+    release, _, db = (profile or DEFAULT).partition("-")
     if release not in RELEASES or db not in DATABASES:
-        raise ValueError('unknown profile %r (known: %s)' % (profile, ', '.join(PROFILES)))
+        raise ValueError("unknown profile %r (known: %s)" % (profile, ", ".join(PROFILES)))
     name, version, branch = RELEASES[release]
-    return {'release': name, 'version': version, 'branch': branch, 'email_case_sensitive': DATABASES[db]}
+    return {"release": name, "version": version, "branch": branch, "email_case_sensitive": DATABASES[db]}

@@ -6,7 +6,7 @@ from .server import Simulator
 
 
 def _running_simulator():
-    sim = Simulator(seed='transcript-site').start(host='127.0.0.1', port=0)
+    sim = Simulator(seed="transcript-site").start(host="127.0.0.1", port=0)
     try:
         yield sim
     finally:
@@ -19,7 +19,7 @@ def moodle_sim():
     yield from _running_simulator()
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope="session")
 def moodle_sim_session():
     """One simulator for the session; call moodle_sim_session.reset() where a test needs a clean site."""
     yield from _running_simulator()

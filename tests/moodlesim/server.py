@@ -16,14 +16,14 @@ from .functions import FUNCTIONS
 from .functions.users import delete_user
 from .state import CAP_REST_USE, MANAGER, Cohort, Service, Token, User
 
-CONTROL_PREFIX = '/_sim/'
-ROLES = {'manager': MANAGER, 'rest': {CAP_REST_USE}}
+CONTROL_PREFIX = "/_sim/"
+ROLES = {"manager": MANAGER, "rest": {CAP_REST_USE}}
 
 
 class Simulator:
     """A simulated Moodle site; every control method is thread-safe."""
 
-    def __init__(self, seed='transcript-site', max_input_vars=None, profile=None):
+    def __init__(self, seed="transcript-site", max_input_vars=None, profile=None):
         self._seed = seed
         self._max_input_vars = max_input_vars
         self._profile = profiles.settings_for(profile)  # which Moodle and database it answers as
@@ -39,22 +39,22 @@ class Simulator:
         site = seeds.build(seed)
         site.settings.update(self._profile)
         if self._max_input_vars is not None:
-            site.settings['max_input_vars'] = self._max_input_vars
+            site.settings["max_input_vars"] = self._max_input_vars
         return site
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def start(self, host='127.0.0.1', port=0, certfile=None, keyfile=None):
+    def start(self, host="127.0.0.1", port=0, certfile=None, keyfile=None):
         self._httpd = _Server((host, port), _Handler)
         self._httpd.simulator = self
-        scheme = 'http'
+        scheme = "http"
         if certfile:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(certfile, keyfile)
             self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
-            scheme = 'https'
+            scheme = "https"
         bound_host, bound_port = self._httpd.server_address[:2]
-        self.url = '%s://%s:%d' % (scheme, bound_host, bound_port)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name='moodlesim', daemon=True)
+        self.url = "%s://%s:%d" % (scheme, bound_host, bound_port)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="moodlesim", daemon=True)
         self._thread.start()
         return self
 
@@ -93,33 +93,44 @@ class Simulator:
         with site.lock:
             unknown = set(changes) - set(site.settings)
             if unknown:
-                raise ValueError('unknown settings: %s' % ', '.join(sorted(unknown)))
+                raise ValueError("unknown settings: %s" % ", ".join(sorted(unknown)))
             site.settings.update(changes)
             return dict(site.settings)
 
-    def add_user(self, username, email, firstname='Sim', lastname='User', capabilities=(), roles=(), **fields):
+    def add_user(self, username, email, firstname="Sim", lastname="User", capabilities=(), roles=(), **fields):
         """Insert a user row directly (no web service checks). `deleted=True` deletes it as Moodle does."""
         site = self.site
         with site.lock:
-            deleted = fields.pop('deleted', False)
-            userid = fields.pop('id', None) or site.allocate_userid()
+            deleted = fields.pop("deleted", False)
+            userid = fields.pop("id", None) or site.allocate_userid()
             if userid in site.users:
-                raise ValueError('user id %d exists' % userid)
+                raise ValueError("user id %d exists" % userid)
             caps = set(capabilities)
             for role in roles:
                 caps |= ROLES[role]
-            user = site.insert_user(User(userid, username=username, email=email, firstname=firstname,
-                                         lastname=lastname, capabilities=caps, **fields))
+            user = site.insert_user(
+                User(
+                    userid,
+                    username=username,
+                    email=email,
+                    firstname=firstname,
+                    lastname=lastname,
+                    capabilities=caps,
+                    **fields,
+                )
+            )
             if deleted:
                 delete_user(site, user, int(time.time()))
             return user.as_dict()
 
-    def add_cohort(self, name, idnumber='', contextid=None, category=None, description='', visible=True, members=()):
+    def add_cohort(self, name, idnumber="", contextid=None, category=None, description="", visible=True, members=()):
         site = self.site
         with site.lock:
             if category is not None:
                 contextid = site.category_context(int(category))
-            cohort = Cohort(site.next_cohortid, name, idnumber, contextid or 1, description=description, visible=visible)
+            cohort = Cohort(
+                site.next_cohortid, name, idnumber, contextid or 1, description=description, visible=visible
+            )
             site.next_cohortid += 1
             site.cohorts[cohort.id] = cohort
             for userid in members:
@@ -130,33 +141,44 @@ class Simulator:
         with self.site.lock:
             self.site.cohorts[int(cohortid)].members[int(userid)] = int(time.time())
 
-    def add_service(self, shortname, functions, name=None, authorised=(), enabled=True, restrictedusers=True,
-                    requiredcapability=''):
+    def add_service(
+        self, shortname, functions, name=None, authorised=(), enabled=True, restrictedusers=True, requiredcapability=""
+    ):
         site = self.site
         with site.lock:
             unknown = [f for f in functions if f not in FUNCTIONS]
             if unknown:
-                raise ValueError('functions not simulated: %s' % ', '.join(unknown))
-            service = Service(site.next_serviceid, shortname, name or shortname, functions, enabled=enabled,
-                              restrictedusers=restrictedusers, authorised=authorised,
-                              requiredcapability=requiredcapability)
+                raise ValueError("functions not simulated: %s" % ", ".join(unknown))
+            service = Service(
+                site.next_serviceid,
+                shortname,
+                name or shortname,
+                functions,
+                enabled=enabled,
+                restrictedusers=restrictedusers,
+                authorised=authorised,
+                requiredcapability=requiredcapability,
+            )
             site.next_serviceid += 1
             site.services[service.id] = service
             return service.as_dict()
 
-    def authorise(self, service, userid, iprestriction='', validuntil=0):
+    def authorise(self, service, userid, iprestriction="", validuntil=0):
         with self.site.lock:
-            self._service(service).authorised[int(userid)] = {'iprestriction': iprestriction,
-                                                              'validuntil': int(validuntil)}
+            self._service(service).authorised[int(userid)] = {
+                "iprestriction": iprestriction,
+                "validuntil": int(validuntil),
+            }
 
-    def add_token(self, userid, service, token=None, validuntil=0, iprestriction='', name=''):
+    def add_token(self, userid, service, token=None, validuntil=0, iprestriction="", name=""):
         """Create a token for a user on a service (id or shortname); returns the 32-hex token."""
         site = self.site
         with site.lock:
             serviceid = self._service(service).id
             value = token or php_random_token()
-            site.tokens[value] = Token(value, int(userid), serviceid, validuntil=int(validuntil),
-                                       iprestriction=iprestriction, name=name)
+            site.tokens[value] = Token(
+                value, int(userid), serviceid, validuntil=int(validuntil), iprestriction=iprestriction, name=name
+            )
             return value
 
     def _service(self, service):
@@ -166,7 +188,7 @@ class Simulator:
         for candidate in site.services.values():
             if candidate.shortname == service:
                 return candidate
-        raise KeyError('no service %r' % service)
+        raise KeyError("no service %r" % service)
 
     def set_capabilities(self, userid, capabilities=None, siteadmin=None, roles=None):
         """Replace a user's capabilities (names, or roles 'manager'/'rest'); optionally make them site admin."""
@@ -188,8 +210,11 @@ class Simulator:
     def find_users(self, **criteria):
         """Users whose fields equal all the given values exactly (no collation, no visibility filter)."""
         with self.site.lock:
-            return [u.as_dict() for u in sorted(self.site.users.values(), key=lambda u: u.id)
-                    if all(getattr(u, k) == v for k, v in criteria.items())]
+            return [
+                u.as_dict()
+                for u in sorted(self.site.users.values(), key=lambda u: u.id)
+                if all(getattr(u, k) == v for k, v in criteria.items())
+            ]
 
     def cohort_members(self, cohortid):
         with self.site.lock:
@@ -197,7 +222,7 @@ class Simulator:
 
     def state(self):
         data = self.site.snapshot()
-        data['faults'] = self.faults.as_list()
+        data["faults"] = self.faults.as_list()
         return data
 
     def request_counts(self):
@@ -209,19 +234,21 @@ class Simulator:
             self._counts.clear()
 
     def inject_fault(self, kind, wsfunction=None, on_calls=None, times=None, latency=0.0, status=500):
-        return self.faults.add(kind=kind, wsfunction=wsfunction, on_calls=on_calls, times=times,
-                               latency=latency, status=status).as_dict()
+        return self.faults.add(
+            kind=kind, wsfunction=wsfunction, on_calls=on_calls, times=times, latency=latency, status=status
+        ).as_dict()
 
     def clear_faults(self):
         self.faults.clear()
 
     def _count(self, wsfunction):
         with self._counts_lock:
-            self._counts[wsfunction or ''] += 1
+            self._counts[wsfunction or ""] += 1
 
 
 def php_random_token():
     import secrets  # pylint: disable=import-outside-toplevel
+
     return secrets.token_hex(16)
 
 
@@ -233,9 +260,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-    server_version = 'Apache'
-    sys_version = ''
+    protocol_version = "HTTP/1.1"
+    server_version = "Apache"
+    sys_version = ""
     _aborted = False
 
     def setup(self):
@@ -248,13 +275,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ------------------------------------------------------------------------------
     def _body(self):
-        length = int(self.headers.get('Content-Length') or 0)
-        return self.rfile.read(length) if length else b''
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
 
     def _send(self, status, content_type, body, extra=()):
         self.send_response(status)
-        self.send_header('Content-Type', content_type)
-        self.send_header('Content-Length', str(len(body)))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         for key, value in extra:
             self.send_header(key, value)
         self.end_headers()
@@ -265,7 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._aborted = True
         self.close_connection = True
         try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
         except OSError:
             pass
@@ -276,101 +303,108 @@ class _Handler(BaseHTTPRequestHandler):
         super().finish()
 
     def do_GET(self):  # pylint: disable=invalid-name
-        self._dispatch('GET')
+        self._dispatch("GET")
 
     def do_POST(self):  # pylint: disable=invalid-name
-        self._dispatch('POST')
+        self._dispatch("POST")
 
     def do_PUT(self):  # pylint: disable=invalid-name
-        self._dispatch('PUT')
+        self._dispatch("PUT")
 
     def do_DELETE(self):  # pylint: disable=invalid-name
-        self._dispatch('DELETE')
+        self._dispatch("DELETE")
 
     def _dispatch(self, method):
         url = urlsplit(self.path)
         body = self._body()
         if url.path.startswith(CONTROL_PREFIX):
-            self._control(method, url.path[len(CONTROL_PREFIX):].strip('/'), body)
+            self._control(method, url.path.partition(CONTROL_PREFIX)[2].strip("/"), body)
         elif url.path == rest.ENDPOINT:
             self._moodle(method, url.query, body)
         else:
-            self._send(404, 'text/html; charset=utf-8', b'<h1>Not Found</h1>')
+            self._send(404, "text/html; charset=utf-8", b"<h1>Not Found</h1>")
 
     # --- Moodle's endpoint ---------------------------------------------------------------------
     def _moodle(self, method, query, body):
         sim = self.server.simulator
         query_pairs = php.split_form(query)
-        post_pairs = rest.body_pairs(body, self.headers.get('Content-Type')) if method == 'POST' else []
+        post_pairs = rest.body_pairs(body, self.headers.get("Content-Type")) if method == "POST" else []
         wsfunction = rest.peek_function(query_pairs, post_pairs)
         sim._count(wsfunction)  # pylint: disable=protected-access
         fault = sim.faults.pick(wsfunction)
         if fault is not None and fault.latency:
             time.sleep(fault.latency)
-        if fault is not None and fault.kind == 'reset_before':
+        if fault is not None and fault.kind == "reset_before":
             self._abort()
             return
-        if fault is not None and fault.kind == 'http_status':
-            self._send(fault.status, 'text/html', error_page(fault.status))
+        if fault is not None and fault.kind == "http_status":
+            self._send(fault.status, "text/html", error_page(fault.status))
             return
-        status, content_type, payload = rest.handle(sim.site, FUNCTIONS, query_pairs, post_pairs,
-                                                    self.client_address[0], sim.url)
-        if fault is not None and fault.kind == 'commit_then_drop':
+        status, content_type, payload = rest.handle(
+            sim.site, FUNCTIONS, query_pairs, post_pairs, self.client_address[0], sim.url
+        )
+        if fault is not None and fault.kind == "commit_then_drop":
             self._abort()  # the write is committed; the client never hears about it
             return
-        self._send(status, content_type, payload, extra=(('Cache-Control', 'private, must-revalidate, pre-check=0, '
-                                                          'post-check=0, max-age=0'),
-                                                         ('Access-Control-Allow-Origin', '*')))
+        self._send(
+            status,
+            content_type,
+            payload,
+            extra=(
+                ("Cache-Control", "private, must-revalidate, pre-check=0, post-check=0, max-age=0"),
+                ("Access-Control-Allow-Origin", "*"),
+            ),
+        )
 
     # --- control API ---------------------------------------------------------------------------
     def _control(self, method, route, body):
         sim = self.server.simulator
         try:
-            data = json.loads(body.decode() or '{}') if body else {}
+            data = json.loads(body.decode() or "{}") if body else {}
             result = self._route(sim, method, route, data)
         except (KeyError, ValueError, TypeError) as error:
-            self._send(400, 'application/json', json.dumps({'error': str(error)}).encode())
+            self._send(400, "application/json", json.dumps({"error": str(error)}).encode())
             return
         if result is _NOT_FOUND:
-            self._send(404, 'application/json', json.dumps({'error': 'no such control route'}).encode())
+            self._send(404, "application/json", json.dumps({"error": "no such control route"}).encode())
             return
-        self._send(200, 'application/json', json.dumps(result, default=str).encode())
+        self._send(200, "application/json", json.dumps(result, default=str).encode())
 
     @staticmethod
     def _route(sim, method, route, data):  # pylint: disable=too-many-return-statements
         key = (method, route)
-        if key == ('GET', 'state'):
+        if key == ("GET", "state"):
             return sim.state()
-        if key == ('GET', 'counts'):
+        if key == ("GET", "counts"):
             return sim.request_counts()
-        if key == ('DELETE', 'counts'):
+        if key == ("DELETE", "counts"):
             sim.reset_counts()
             return {}
-        if key == ('POST', 'reset'):
-            sim.reset(data.get('seed'))
-            return {'url': sim.url}
-        if key == ('POST', 'settings'):
+        if key == ("POST", "reset"):
+            sim.reset(data.get("seed"))
+            return {"url": sim.url}
+        if key == ("POST", "settings"):
             return sim.settings(**data)
-        if key == ('POST', 'faults'):
+        if key == ("POST", "faults"):
             return sim.inject_fault(**data)
-        if key == ('DELETE', 'faults'):
+        if key == ("DELETE", "faults"):
             sim.clear_faults()
             return {}
-        if key == ('POST', 'users'):
+        if key == ("POST", "users"):
             return sim.add_user(**data)
-        if key == ('POST', 'cohorts'):
+        if key == ("POST", "cohorts"):
             return sim.add_cohort(**data)
-        if key == ('POST', 'members'):
+        if key == ("POST", "members"):
             sim.add_cohort_member(**data)
             return {}
-        if key == ('POST', 'services'):
+        if key == ("POST", "services"):
             return sim.add_service(**data)
-        if key == ('POST', 'authorise'):
+        if key == ("POST", "authorise"):
             sim.authorise(**data)
             return {}
-        if key == ('POST', 'tokens'):
-            return {'token': sim.add_token(**data)}
-        if key == ('POST', 'capabilities'):
+        if key == ("POST", "tokens"):
+            return {"token": sim.add_token(**data)}
+        if key == ("POST", "capabilities"):
             return sim.set_capabilities(**data)
         return _NOT_FOUND
 

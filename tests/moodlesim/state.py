@@ -9,54 +9,86 @@ import copy
 import threading
 import time
 
-CAP_REST_USE = 'webservice/rest:use'
-# The Manager archetype's capabilities that matter to the simulated functions (no rest:use: FACTS.md §2 row 7).
-MANAGER = frozenset({
-    'moodle/user:create', 'moodle/user:update', 'moodle/user:delete',
-    'moodle/user:viewdetails', 'moodle/user:viewalldetails', 'moodle/user:viewhiddendetails',
-    'moodle/site:viewfullnames', 'moodle/site:viewuseridentity',
-    'moodle/cohort:manage', 'moodle/cohort:assign', 'moodle/cohort:view',
-})
+CAP_REST_USE = "webservice/rest:use"
+# The Manager archetype's capabilities that matter to the simulated functions (no rest:use: docs/moodle-behaviour.md#access-checks).
+MANAGER = frozenset(
+    {
+        "moodle/user:create",
+        "moodle/user:update",
+        "moodle/user:delete",
+        "moodle/user:viewdetails",
+        "moodle/user:viewalldetails",
+        "moodle/user:viewhiddendetails",
+        "moodle/site:viewfullnames",
+        "moodle/site:viewuseridentity",
+        "moodle/cohort:manage",
+        "moodle/cohort:assign",
+        "moodle/cohort:view",
+    }
+)
 
 SYSTEM_CONTEXT = 1
-CONTEXT_SYSTEM = 'system'
-CONTEXT_COURSECAT = 'coursecat'
+CONTEXT_SYSTEM = "system"
+CONTEXT_COURSECAT = "coursecat"
 
 DEFAULT_SETTINGS = {
-    'webservices': True,             # enablewebservices
-    'rest': True,                    # 'rest' in webserviceprotocols
-    'allowaccountssameemail': False,
-    'extendedusernamechars': False,
-    'passwordpolicy': True,
-    'debug': False,                  # DEVELOPER debugging: adds debuginfo to errors
-    'maintenance': False,
-    'max_input_vars': 5000,          # PHP ini, Moodle's requirement on PHP 8
-    'email_case_sensitive': True,    # True = PostgreSQL, False = MySQL/MariaDB _ci collation
-    'release': '4.4.3+ (Build: 20240910)',  # the profile (profiles.py): Moodle release, version and branch
-    'version': '2024042203.03',
-    'branch': 404,
-    'sitename': 'Moodle Lab',
-    'wwwroot': None,                 # None = the simulator's own base URL
-    'minpasswordlength': 8,
-    'minpassworddigits': 1,
-    'minpasswordlower': 1,
-    'minpasswordupper': 1,
-    'minpasswordnonalphanum': 1,
-    'maxconsecutiveidentchars': 0,
-    'hiddenuserfields': '',
-    'showuseridentity': 'email',
+    "webservices": True,  # enablewebservices
+    "rest": True,  # 'rest' in webserviceprotocols
+    "allowaccountssameemail": False,
+    "extendedusernamechars": False,
+    "passwordpolicy": True,
+    "debug": False,  # DEVELOPER debugging: adds debuginfo to errors
+    "maintenance": False,
+    "max_input_vars": 5000,  # PHP ini, Moodle's requirement on PHP 8
+    "email_case_sensitive": True,  # True = PostgreSQL, False = MySQL/MariaDB _ci collation
+    "release": "4.4.3+ (Build: 20240910)",  # the profile (profiles.py): Moodle release, version and branch
+    "version": "2024042203.03",
+    "branch": 404,
+    "sitename": "Moodle Lab",
+    "wwwroot": None,  # None = the simulator's own base URL
+    "minpasswordlength": 8,
+    "minpassworddigits": 1,
+    "minpasswordlower": 1,
+    "minpasswordupper": 1,
+    "minpasswordnonalphanum": 1,
+    "maxconsecutiveidentchars": 0,
+    "hiddenuserfields": "",
+    "showuseridentity": "email",
 }
 
 USER_DEFAULTS = {
-    'auth': 'manual', 'confirmed': True, 'deleted': False, 'suspended': False,
-    'idnumber': '', 'lang': 'en', 'calendartype': 'gregorian', 'theme': '', 'timezone': '99',
-    'mailformat': 1, 'maildisplay': 2, 'trackforums': 0, 'description': None, 'descriptionformat': 1,
-    'city': '', 'country': '', 'institution': '', 'department': '', 'phone1': '', 'phone2': '', 'address': '',
-    'firstaccess': 0, 'lastaccess': 0, 'password': '', 'middlename': '', 'alternatename': '',
-    'firstnamephonetic': '', 'lastnamephonetic': '', 'interests': '',
+    "auth": "manual",
+    "confirmed": True,
+    "deleted": False,
+    "suspended": False,
+    "idnumber": "",
+    "lang": "en",
+    "calendartype": "gregorian",
+    "theme": "",
+    "timezone": "99",
+    "mailformat": 1,
+    "maildisplay": 2,
+    "trackforums": 0,
+    "description": None,
+    "descriptionformat": 1,
+    "city": "",
+    "country": "",
+    "institution": "",
+    "department": "",
+    "phone1": "",
+    "phone2": "",
+    "address": "",
+    "firstaccess": 0,
+    "lastaccess": 0,
+    "password": "",
+    "middlename": "",
+    "alternatename": "",
+    "firstnamephonetic": "",
+    "lastnamephonetic": "",
+    "interests": "",
 }
 
-INDEXED = ('username', 'email', 'idnumber')
+INDEXED = ("username", "email", "idnumber")
 
 
 class User:
@@ -66,17 +98,17 @@ class User:
         self.id = userid
         values = dict(USER_DEFAULTS)
         values.update(fields)
-        self.username = values.pop('username')
-        self.email = values.pop('email')
-        self.firstname = values.pop('firstname')
-        self.lastname = values.pop('lastname')
-        self.capabilities = set(values.pop('capabilities', ()))
-        self.siteadmin = bool(values.pop('siteadmin', False))
-        self.preferences = dict(values.pop('preferences', {}))
-        self.customfields = dict(values.pop('customfields', {}))
+        self.username = values.pop("username")
+        self.email = values.pop("email")
+        self.firstname = values.pop("firstname")
+        self.lastname = values.pop("lastname")
+        self.capabilities = set(values.pop("capabilities", ()))
+        self.siteadmin = bool(values.pop("siteadmin", False))
+        self.preferences = dict(values.pop("preferences", {}))
+        self.customfields = dict(values.pop("customfields", {}))
         now = int(time.time())
-        self.timecreated = values.pop('timecreated', now)
-        self.timemodified = values.pop('timemodified', now)
+        self.timecreated = values.pop("timecreated", now)
+        self.timemodified = values.pop("timemodified", now)
         for key, value in values.items():
             setattr(self, key, value)
 
@@ -85,14 +117,23 @@ class User:
         return self.siteadmin or capability in self.capabilities
 
     def as_dict(self):
-        data = {key: value for key, value in vars(self).items() if key not in ('capabilities', 'password')}
-        data['capabilities'] = sorted(self.capabilities)
+        data = {key: value for key, value in vars(self).items() if key not in ("capabilities", "password")}
+        data["capabilities"] = sorted(self.capabilities)
         return data
 
 
 class Cohort:
-    def __init__(self, cohortid, name, idnumber='', contextid=SYSTEM_CONTEXT, description='', descriptionformat=1,
-                 visible=True, theme=''):
+    def __init__(
+        self,
+        cohortid,
+        name,
+        idnumber="",
+        contextid=SYSTEM_CONTEXT,
+        description="",
+        descriptionformat=1,
+        visible=True,
+        theme="",
+    ):
         self.id = cohortid
         self.name = name
         self.idnumber = idnumber
@@ -104,14 +145,23 @@ class Cohort:
         self.members = {}  # userid -> timeadded, in insertion order
 
     def as_dict(self):
-        data = {key: value for key, value in vars(self).items() if key != 'members'}
-        data['members'] = list(self.members)
+        data = {key: value for key, value in vars(self).items() if key != "members"}
+        data["members"] = list(self.members)
         return data
 
 
 class Service:
-    def __init__(self, serviceid, shortname, name, functions, enabled=True, restrictedusers=True, authorised=(),
-                 requiredcapability=''):
+    def __init__(
+        self,
+        serviceid,
+        shortname,
+        name,
+        functions,
+        enabled=True,
+        restrictedusers=True,
+        authorised=(),
+        requiredcapability="",
+    ):
         self.id = serviceid
         self.shortname = shortname
         self.name = name
@@ -119,17 +169,17 @@ class Service:
         self.enabled = enabled
         self.restrictedusers = restrictedusers
         # userid -> {'iprestriction': str, 'validuntil': int}
-        self.authorised = {int(uid): {'iprestriction': '', 'validuntil': 0} for uid in authorised}
+        self.authorised = {int(uid): {"iprestriction": "", "validuntil": 0} for uid in authorised}
         self.requiredcapability = requiredcapability
 
     def as_dict(self):
         data = dict(vars(self))
-        data['authorised'] = {str(k): v for k, v in self.authorised.items()}
+        data["authorised"] = {str(k): v for k, v in self.authorised.items()}
         return data
 
 
 class Token:
-    def __init__(self, token, userid, serviceid, validuntil=0, iprestriction='', contextid=SYSTEM_CONTEXT, name=''):
+    def __init__(self, token, userid, serviceid, validuntil=0, iprestriction="", contextid=SYSTEM_CONTEXT, name=""):
         self.token = token
         self.userid = userid
         self.serviceid = serviceid
@@ -205,7 +255,7 @@ class Site:
     def find_ids(self, field, value, case_sensitive=None):
         """Users whose field equals value under the site's collation (set of ids)."""
         if case_sensitive is None:
-            case_sensitive = self.settings['email_case_sensitive']
+            case_sensitive = self.settings["email_case_sensitive"]
         if case_sensitive:
             return set(self._exact[field].get(value, ()))
         return set(self._folded[field].get(value.lower(), ()))
@@ -222,12 +272,14 @@ class Site:
     def snapshot(self):
         """A deep copy of the public state, for GET /_sim/state."""
         with self.lock:
-            return copy.deepcopy({
-                'settings': self.settings,
-                'users': [u.as_dict() for u in sorted(self.users.values(), key=lambda u: u.id)],
-                'cohorts': [c.as_dict() for c in sorted(self.cohorts.values(), key=lambda c: c.id)],
-                'services': [s.as_dict() for s in sorted(self.services.values(), key=lambda s: s.id)],
-                'tokens': [t.as_dict() for t in self.tokens.values()],
-                'contexts': {str(k): list(v) for k, v in self.contexts.items()},
-                'next_userid': self.next_userid,
-            })
+            return copy.deepcopy(
+                {
+                    "settings": self.settings,
+                    "users": [u.as_dict() for u in sorted(self.users.values(), key=lambda u: u.id)],
+                    "cohorts": [c.as_dict() for c in sorted(self.cohorts.values(), key=lambda c: c.id)],
+                    "services": [s.as_dict() for s in sorted(self.services.values(), key=lambda s: s.id)],
+                    "tokens": [t.as_dict() for t in self.tokens.values()],
+                    "contexts": {str(k): list(v) for k, v in self.contexts.items()},
+                    "next_userid": self.next_userid,
+                }
+            )

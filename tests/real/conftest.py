@@ -29,9 +29,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import AccessDeniedError, MoodleError
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError, MoodleError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
     email_spellings,
     get_users_by_field,
     normalize_email,
@@ -42,11 +42,26 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_lookup import
 REQUIRED = ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID")
 DEFAULT_LAB_ENV = os.path.join(harness.REPO, "build", "lab", "default", "lab.env")
 # The lab's tokens (tools/moodle_lab writes them as MOODLE_LAB_<name>), named as in the simulator.
-LAB_TOKENS = ("TOKEN_OK", "TOKEN_FULL", "TOKEN_MISSING_FN", "TOKEN_UNAUTHORISED", "TOKEN_NOCAP",
-              "TOKEN_NOCAP_RESTONLY", "TOKEN_EXPIRED", "TOKEN_IPRESTRICTED", "TOKEN_SITEADMIN")
+LAB_TOKENS = (
+    "TOKEN_OK",
+    "TOKEN_FULL",
+    "TOKEN_MISSING_FN",
+    "TOKEN_UNAUTHORISED",
+    "TOKEN_NOCAP",
+    "TOKEN_NOCAP_RESTONLY",
+    "TOKEN_EXPIRED",
+    "TOKEN_IPRESTRICTED",
+    "TOKEN_SITEADMIN",
+)
 # The lab's configured values of the settings tests change (restored after each such test).
-CONFIGURED = {"enablewebservices": "1", "webserviceprotocols": "rest", "debug": "0", "debugdisplay": "0",
-              "maintenance_enabled": "0", "allowaccountssameemail": "0"}
+CONFIGURED = {
+    "enablewebservices": "1",
+    "webserviceprotocols": "rest",
+    "debug": "0",
+    "debugdisplay": "0",
+    "maintenance_enabled": "0",
+    "allowaccountssameemail": "0",
+}
 LEFT_BEHIND = []
 CLEANED = []
 LAB_LOG = []
@@ -114,8 +129,14 @@ class RealSite(object):
         self.reader = self.client_for("TOKEN_FULL") if lab else self.client
 
     def client_for(self, token_name):
-        return MoodleClient(self.url, self.token_of(token_name), validate_certs=self.validate_certs,
-                            ca_path=self.ca_path, timeout=60, max_input_vars=1000)
+        return MoodleClient(
+            self.url,
+            self.token_of(token_name),
+            validate_certs=self.validate_certs,
+            ca_path=self.ca_path,
+            timeout=60,
+            max_input_vars=1000,
+        )
 
     def token_of(self, token_name):
         """The value of one of the lab's tokens; skips the test on an outside site, which has only one."""
@@ -136,8 +157,11 @@ class RealSite(object):
 
     def env(self, token_name="TOKEN_OK", cohort=None):
         """Environment for ansible runs: the connection through the documented variables only."""
-        return {"MOODLE_BASE_URL": self.url, "MOODLE_TOKEN": self.token_of(token_name),
-                "MOODLE_ONEMEMBERSHIP_COHORT_ID": str(self.cohort_id if cohort is None else cohort)}
+        return {
+            "MOODLE_BASE_URL": self.url,
+            "MOODLE_TOKEN": self.token_of(token_name),
+            "MOODLE_ONEMEMBERSHIP_COHORT_ID": str(self.cohort_id if cohort is None else cohort),
+        }
 
     def connection(self):
         """Module options besides the URL and token (which come from the environment)."""
@@ -198,8 +222,10 @@ class RealSite(object):
         try:
             found = search_email_case_insensitive(self.reader, email)
         except AccessDeniedError:  # an outside token without core_user_get_users: both spellings
-            found = self.reader.call("core_user_get_users_by_field",
-                                     {"field": "email", "values": email_spellings([email])}) or []
+            found = (
+                self.reader.call("core_user_get_users_by_field", {"field": "email", "values": email_spellings([email])})
+                or []
+            )
         return [u for u in not_deleted(found) if normalize_email(u.get("email") or "") == normalize_email(email)]
 
     def one(self, email):
@@ -242,28 +268,40 @@ class RealSite(object):
         added = [uid for uid in ids if uid in self.added_ids]
         if added:
             try:
-                self.client.call("core_cohort_delete_cohort_members",
-                                 {"members": [{"cohortid": self.cohort_id, "userid": uid} for uid in added]})
+                self.client.call(
+                    "core_cohort_delete_cohort_members",
+                    {"members": [{"cohortid": self.cohort_id, "userid": uid} for uid in added]},
+                )
             except MoodleError as err:
-                LEFT_BEHIND.append("cohort %s still has members %s (core_cohort_delete_cohort_members: %s)"
-                                   % (self.cohort_id, added, err))
+                LEFT_BEHIND.append(
+                    "cohort %s still has members %s (core_cohort_delete_cohort_members: %s)"
+                    % (self.cohort_id, added, err)
+                )
         try:
             self.client.call("core_user_delete_users", {"userids": ids})
             CLEANED.append("deleted %d accounts of run %s: ids %s" % (len(ids), self.prefix, ids))
         except MoodleError as err:
-            LEFT_BEHIND.append("accounts left behind (core_user_delete_users: %s): %s" % (
-                err, ", ".join("%s (id %s)" % (u.get("email"), u["id"]) for u in ours)))
+            LEFT_BEHIND.append(
+                "accounts left behind (core_user_delete_users: %s): %s"
+                % (err, ", ".join("%s (id %s)" % (u.get("email"), u["id"]) for u in ours))
+            )
 
 
-NO_SITE = ("make test-real needs a real Moodle: run `make lab` (it writes %s), or point MOODLE_LAB_ENV at a lab's "
-           "lab.env, or set MOODLE_BASE_URL, MOODLE_TOKEN and MOODLE_ONEMEMBERSHIP_COHORT_ID for an outside site "
-           "(see tests/real/README.md)")
+NO_SITE = (
+    "make test-real needs a real Moodle: run `make lab` (it writes %s), or point MOODLE_LAB_ENV at a lab's "
+    "lab.env, or set MOODLE_BASE_URL, MOODLE_TOKEN and MOODLE_ONEMEMBERSHIP_COHORT_ID for an outside site "
+    "(see tests/real/README.md)"
+)
 
 
 def outside_site():
-    return RealSite(os.environ["MOODLE_BASE_URL"], os.environ["MOODLE_TOKEN"],
-                    int(os.environ["MOODLE_ONEMEMBERSHIP_COHORT_ID"]), ca_path=os.environ.get("MOODLE_CA_PATH"),
-                    validate_certs=os.environ.get("MOODLE_VALIDATE_CERTS", "true").lower() not in ("0", "false", "no"))
+    return RealSite(
+        os.environ["MOODLE_BASE_URL"],
+        os.environ["MOODLE_TOKEN"],
+        int(os.environ["MOODLE_ONEMEMBERSHIP_COHORT_ID"]),
+        ca_path=os.environ.get("MOODLE_CA_PATH"),
+        validate_certs=os.environ.get("MOODLE_VALIDATE_CERTS", "true").lower() not in ("0", "false", "no"),
+    )
 
 
 def lab_site(path):
@@ -273,8 +311,13 @@ def lab_site(path):
     if missing:
         pytest.skip("%s lacks %s: bring the lab up again with `make lab`" % (path, ", ".join(missing)))
     tokens = dict((name, values["MOODLE_LAB_" + name]) for name in LAB_TOKENS if values.get("MOODLE_LAB_" + name))
-    return RealSite(values["MOODLE_BASE_URL"], values["MOODLE_TOKEN"], int(values["MOODLE_ONEMEMBERSHIP_COHORT_ID"]),
-                    lab=Lab(values), tokens=tokens)
+    return RealSite(
+        values["MOODLE_BASE_URL"],
+        values["MOODLE_TOKEN"],
+        int(values["MOODLE_ONEMEMBERSHIP_COHORT_ID"]),
+        lab=Lab(values),
+        tokens=tokens,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -283,8 +326,10 @@ def real_site():
     if given:
         missing = [name for name in REQUIRED if name not in given]
         if missing:
-            pytest.skip("an outside Moodle site needs all of %s: %s unset (see tests/real/README.md)"
-                        % (", ".join(REQUIRED), ", ".join(missing)))
+            pytest.skip(
+                "an outside Moodle site needs all of %s: %s unset (see tests/real/README.md)"
+                % (", ".join(REQUIRED), ", ".join(missing))
+            )
         site = outside_site()
     else:
         path = os.environ.get("MOODLE_LAB_ENV") or DEFAULT_LAB_ENV
@@ -304,8 +349,10 @@ def real_site():
 def lab(real_site):
     """The lab's tool; skips on an outside site, which this suite may not reconfigure or reset."""
     if real_site.lab is None:
-        pytest.skip("needs the lab (its fixtures, settings or reset): an outside site is never reconfigured, "
-                    "reset or touched beyond this run's own people")
+        pytest.skip(
+            "needs the lab (its fixtures, settings or reset): an outside site is never reconfigured, "
+            "reset or touched beyond this run's own people"
+        )
     return real_site.lab
 
 

@@ -11,15 +11,17 @@ import itertools
 
 import pytest
 
-CATEGORY_COHORT = 3   # the lab's Category Cohort, idnumber categorycohort
-SECOND_COHORT = 2     # the lab's Second Cohort, idnumber second
+CATEGORY_COHORT = 3  # the lab's Category Cohort, idnumber categorycohort
+SECOND_COHORT = 2  # the lab's Second Cohort, idnumber second
 SETUPS = itertools.count()
 
 
 def newcomers(site, *names):
     """Create prefixed people; return [(email, id, username)] in order."""
-    people = [{"email": site.email(n), "firstname": "Cohort", "lastname": n.title(), "password": site.password()}
-              for n in names]
+    people = [
+        {"email": site.email(n), "firstname": "Cohort", "lastname": n.title(), "password": site.password()}
+        for n in names
+    ]
     result, run = site.task("moodle_user", {}, people=people)
     assert [r["status"] for r in result["results"]] == ["created"] * len(people), run
     return [(r["email"], r["id"], r["username"]) for r in result["results"]]
@@ -28,8 +30,9 @@ def newcomers(site, *names):
 def members(site, cohort_id, token="TOKEN_OK", **args):
     """Run moodle_cohort_member; return its result (the token never in the output)."""
     options = dict((k, args.pop(k)) for k in ("check", "diff", "verbosity") if k in args)
-    result, run = site.task("moodle_cohort_member", dict(args, **({"cohort_id": cohort_id} if cohort_id else {})),
-                            token=token, **options)
+    result, run = site.task(
+        "moodle_cohort_member", dict(args, **({"cohort_id": cohort_id} if cohort_id else {})), token=token, **options
+    )
     assert site.token_of(token) not in run.output
     return result, run
 
@@ -98,8 +101,7 @@ def test_an_unknown_cohort_fails_every_person_and_adds_nobody(real_site, lab):
     people = newcomers(site, "lost0", "lost1", "lost2")
 
     result, _run = members(site, 999999, users=[p[0] for p in people])
-    by_idnumber, _run = members(site, None, token="TOKEN_FULL", cohort_idnumber="OneMembership",
-                                users=[people[0][0]])
+    by_idnumber, _run = members(site, None, token="TOKEN_FULL", cohort_idnumber="OneMembership", users=[people[0][0]])
 
     assert result["failed"] is True and "cohort id=999999 not exists" in result["msg"]
     assert set(statuses(result)) == {"failed"}
@@ -154,8 +156,9 @@ def test_absent_removes_the_members_and_a_rerun_changes_nothing(real_site, lab):
     members(site, site.cohort_id, users=[a_mail])
     assert a_id in site.members(site.cohort_id)
 
-    result, _run = members(site, site.cohort_id, token="TOKEN_FULL", state="absent",
-                           users=[a_mail, b_mail, site.email("gone")])
+    result, _run = members(
+        site, site.cohort_id, token="TOKEN_FULL", state="absent", users=[a_mail, b_mail, site.email("gone")]
+    )
 
     assert statuses(result) == ["removed", "not_member", "not_member"] and result["changed"] is True
     assert not {a_id, b_id} & set(site.members(site.cohort_id))
@@ -185,8 +188,15 @@ def test_exclusive_without_max_removals_refuses_and_changes_nothing(real_site, c
 def test_exclusive_with_max_removals_makes_the_cohort_exactly_the_people_given(real_site, category_cohort):
     newcomer, before = category_cohort
 
-    result, _run = members(real_site, CATEGORY_COHORT, token="TOKEN_FULL", diff=True, exclusive=True,
-                           max_removals=len(before), users=[{"id": newcomer}])
+    result, _run = members(
+        real_site,
+        CATEGORY_COHORT,
+        token="TOKEN_FULL",
+        diff=True,
+        exclusive=True,
+        max_removals=len(before),
+        users=[{"id": newcomer}],
+    )
 
     assert statuses(result) == ["added"] and result["summary"]["removed"] == len(before)
     assert real_site.members(CATEGORY_COHORT) == [newcomer]
@@ -200,8 +210,9 @@ def test_check_mode_with_the_read_function_is_exact_and_writes_nothing(real_site
     members(site, site.cohort_id, users=[a_mail])
     before = site.members(site.cohort_id)
 
-    result, run = members(site, site.cohort_id, token="TOKEN_FULL", check=True, diff=True,
-                          users=[a_mail, b_mail, site.email("future")])
+    result, run = members(
+        site, site.cohort_id, token="TOKEN_FULL", check=True, diff=True, users=[a_mail, b_mail, site.email("future")]
+    )
 
     assert statuses(result) == ["member", "would_add", "would_add"] and result["changed"] is True
     assert result["diff"]["after"]["members"] == [a_id, b_id, site.email("future")]

@@ -22,8 +22,15 @@ def test_make_demo_against_the_lab_enrols_the_sample_and_its_second_run_changes_
     site = pristine
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith("MOODLE_"))
 
-    proc = subprocess.run(["make", "--no-print-directory", "demo", "DEMO_SITE_ENV=" + lab.env_file],
-                          cwd=harness.REPO, env=env, capture_output=True, text=True, timeout=1200, check=False)
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "demo", "DEMO_SITE_ENV=" + lab.env_file],
+        cwd=harness.REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
 
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
@@ -33,7 +40,8 @@ def test_make_demo_against_the_lab_enrols_the_sample_and_its_second_run_changes_
     first, second = rows(os.path.join(OUT, "report-1.csv")), rows(os.path.join(OUT, "report-2.csv"))
     learner = "existing.learner@example.com"
     assert [(r["email"], r["user"], r["cohort"]) for r in first] == [
-        (p["email"], "exists" if p["email"] == learner else "created", "added") for p in sample]
+        (p["email"], "exists" if p["email"] == learner else "created", "added") for p in sample
+    ]
     assert [(r["user"], r["cohort"]) for r in second] == [("exists", "member")] * len(sample)
     members = set(site.members(site.cohort_id))
     for person in sample:

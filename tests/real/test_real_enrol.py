@@ -13,14 +13,21 @@ from harness import recap
 
 PLAYBOOK = "dsenroll.moodle.enrol"
 SECOND_COHORT = 2
-FIRST = [u"Zoé", u"Seán", u"Björn", u"Ana-María", u"François", u"Chloë"]
-LAST = [u"Lefèvre", u"O'Brien", u"Smith, Jr.", u"Ångström", u"D'Arcy", u"Núñez \"Tito\""]
+FIRST = ["Zoé", "Seán", "Björn", "Ana-María", "François", "Chloë"]
+LAST = ["Lefèvre", "O'Brien", "Smith, Jr.", "Ångström", "D'Arcy", 'Núñez "Tito"']
 
 
 def people(site, count, prefix="csv"):
     """``count`` new people with accents, apostrophes, commas and quotes in their names."""
-    return [{"email": site.email("%s%03d" % (prefix, n)), "firstname": FIRST[n % len(FIRST)],
-             "lastname": LAST[n % len(LAST)], "password": site.password()} for n in range(count)]
+    return [
+        {
+            "email": site.email("%s%03d" % (prefix, n)),
+            "firstname": FIRST[n % len(FIRST)],
+            "lastname": LAST[n % len(LAST)],
+            "password": site.password(),
+        }
+        for n in range(count)
+    ]
 
 
 def write_csv(path, rows, bom=True):
@@ -67,8 +74,15 @@ def test_a_csv_with_a_bom_enrols_everyone_with_their_names_then_a_rerun_changes_
 
     assert first.rc == 0, first
     assert recap(first)["changed"] == 2
-    assert read_report(report)["summary"] == {"people": 30, "created": 30, "existed": 0, "added": 30,
-                                              "already_members": 0, "unknown": 0, "failed": 0}
+    assert read_report(report)["summary"] == {
+        "people": 30,
+        "created": 30,
+        "existed": 0,
+        "added": 30,
+        "already_members": 0,
+        "unknown": 0,
+        "failed": 0,
+    }
     assert "users: 30 created, 0 existed" in first.stdout
     cohort = set(site.members(site.cohort_id))
     for spec in given:
@@ -94,21 +108,29 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run(real_site, tmp_path
     predicted, actual = tmp_path / "predicted.csv", tmp_path / "actual.csv"
     cohort_before = site.members(site.cohort_id)
 
-    check = enrol(site, {"moodle_enrol_users_csv": source, "moodle_enrol_report": str(predicted),
-                         "moodle_enrol_skip_preflight": True}, token="TOKEN_FULL", check=True)
+    check = enrol(
+        site,
+        {"moodle_enrol_users_csv": source, "moodle_enrol_report": str(predicted), "moodle_enrol_skip_preflight": True},
+        token="TOKEN_FULL",
+        check=True,
+    )
 
     assert check.rc == 0, check
     assert site.members(site.cohort_id) == cohort_before
     assert all(site.find(p["email"]) == [] for p in given[1:])
 
-    real = enrol(site, {"moodle_enrol_users_csv": source, "moodle_enrol_report": str(actual),
-                        "moodle_enrol_skip_preflight": True}, token="TOKEN_FULL")
+    real = enrol(
+        site,
+        {"moodle_enrol_users_csv": source, "moodle_enrol_report": str(actual), "moodle_enrol_skip_preflight": True},
+        token="TOKEN_FULL",
+    )
     remember(site, actual)
 
     assert real.rc == 0, real
     done = {"would_create": "created", "would_add": "added"}
-    assert [(done.get(r["user"], r["user"]), done.get(r["cohort"], r["cohort"]), r["email"])
-            for r in read_report(predicted)] == [(r["user"], r["cohort"], r["email"]) for r in read_report(actual)]
+    assert [
+        (done.get(r["user"], r["user"]), done.get(r["cohort"], r["cohort"]), r["email"]) for r in read_report(predicted)
+    ] == [(r["user"], r["cohort"], r["email"]) for r in read_report(actual)]
     assert [r["cohort"] for r in read_report(actual)] == ["member"] + ["added"] * 5
     assert {site.one(p["email"])["id"] for p in given} <= set(site.members(site.cohort_id))
 
@@ -117,11 +139,13 @@ def test_invalid_people_fail_at_the_end_after_the_others_are_enrolled(real_site,
     site = real_site
     given = people(site, 3, "mixed") + [
         {"email": "not-an-address", "firstname": "No", "lastname": "Mail", "password": site.password()},
-        {"email": site.email("nameless"), "lastname": "Nobody", "password": site.password()}]
+        {"email": site.email("nameless"), "lastname": "Nobody", "password": site.password()},
+    ]
     report = tmp_path / "report.csv"
 
-    run = enrol(site, {"moodle_enrol_users": given, "moodle_enrol_report": str(report),
-                       "moodle_enrol_skip_preflight": True})
+    run = enrol(
+        site, {"moodle_enrol_users": given, "moodle_enrol_report": str(report), "moodle_enrol_skip_preflight": True}
+    )
     remember(site, report)
 
     assert run.rc != 0
@@ -135,8 +159,9 @@ def test_invalid_people_fail_at_the_end_after_the_others_are_enrolled(real_site,
 
 
 def test_people_with_and_without_a_password_are_created_and_no_password_is_printed_or_reported(
-        real_site, lab, tmp_path):
-    site = real_site   # the lab only: Moodle mails a generated password to the person given none
+    real_site, lab, tmp_path
+):
+    site = real_site  # the lab only: Moodle mails a generated password to the person given none
     given = people(site, 2, "generated")
     del given[1]["password"]
     report = tmp_path / "report.json"
@@ -155,9 +180,14 @@ def test_people_with_and_without_a_password_are_created_and_no_password_is_print
 def test_the_cohort_by_idnumber_and_the_connection_from_variables(real_site, lab, tmp_path):
     site = real_site
     given = people(site, 2, "byvars")
-    variables = dict(site.playbook_vars(), moodle_enrol_users=given, moodle_enrol_cohort_idnumber="second",
-                     moodle_enrol_skip_preflight=True, moodle_url=site.url,
-                     moodle_token=site.token_of("TOKEN_FULL"))
+    variables = dict(
+        site.playbook_vars(),
+        moodle_enrol_users=given,
+        moodle_enrol_cohort_idnumber="second",
+        moodle_enrol_skip_preflight=True,
+        moodle_url=site.url,
+        moodle_token=site.token_of("TOKEN_FULL"),
+    )
 
     run = harness.run_playbook(PLAYBOOK, extra_vars=variables)
 
@@ -171,8 +201,7 @@ def test_a_latin1_csv_is_refused_before_anything_is_sent(real_site, tmp_path):
     site = real_site
     source = tmp_path / "latin1.csv"
     with open(source, "w", encoding="latin-1") as handle:
-        handle.write(u"email,firstname,lastname,password\n%s,Zoé,Lefèvre,%s\n" % (site.email("latin"),
-                                                                                  site.password()))
+        handle.write("email,firstname,lastname,password\n%s,Zoé,Lefèvre,%s\n" % (site.email("latin"), site.password()))
 
     run = enrol(site, {"moodle_enrol_users_csv": str(source)})
 

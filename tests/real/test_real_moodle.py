@@ -21,10 +21,16 @@ def module(site, name, args, **options):
 @pytest.fixture(scope="module")
 def people(real_site):
     site = real_site
-    return [{"email": site.email("ann"), "firstname": "Ann", "lastname": "O'Real", "password": site.password()},
-            {"email": site.email("bob").replace("bob", "Bob"), "firstname": "Bob", "lastname": "Réal, Jr.",
-             "password": site.password()},
-            {"email": site.email("cy"), "firstname": "Cy", "lastname": "Real", "password": site.password()}]
+    return [
+        {"email": site.email("ann"), "firstname": "Ann", "lastname": "O'Real", "password": site.password()},
+        {
+            "email": site.email("bob").replace("bob", "Bob"),
+            "firstname": "Bob",
+            "lastname": "Réal, Jr.",
+            "password": site.password(),
+        },
+        {"email": site.email("cy"), "firstname": "Cy", "lastname": "Real", "password": site.password()},
+    ]
 
 
 def test_the_site_is_ready_for_the_guides_functions(real_site):
@@ -87,9 +93,15 @@ def test_cohort_membership_is_added_once_and_a_rerun_changes_nothing(real_site, 
 
 
 def test_the_enrol_playbook_enrols_a_csv_then_changes_nothing(real_site, tmp_path):
-    rows = [{"email": real_site.email("eve"), "firstname": "Ève", "lastname": "D'Csv, Sr.",
-             "password": real_site.password()},
-            {"email": real_site.email("fay"), "firstname": "Fay", "lastname": "Csv", "password": real_site.password()}]
+    rows = [
+        {
+            "email": real_site.email("eve"),
+            "firstname": "Ève",
+            "lastname": "D'Csv, Sr.",
+            "password": real_site.password(),
+        },
+        {"email": real_site.email("fay"), "firstname": "Fay", "lastname": "Csv", "password": real_site.password()},
+    ]
     path = tmp_path / "people.csv"
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["email", "firstname", "lastname", "password"])

@@ -10,13 +10,17 @@ import threading
 
 import pytest
 
-FIRST = [u"Zoé", u"Seán", u"Björn", u"Ana-María", u"François", u"Chloë"]
-LAST = [u"Lefèvre", u"O'Brien", u"Smith, Jr.", u"Ångström", u"D'Arcy", u"Núñez \"Tito\""]
+FIRST = ["Zoé", "Seán", "Björn", "Ana-María", "François", "Chloë"]
+LAST = ["Lefèvre", "O'Brien", "Smith, Jr.", "Ångström", "D'Arcy", 'Núñez "Tito"']
 
 
 def person(site, name, number=0, **extra):
-    spec = {"email": site.email(name), "firstname": FIRST[number % len(FIRST)],
-            "lastname": LAST[number % len(LAST)], "password": site.password()}
+    spec = {
+        "email": site.email(name),
+        "firstname": FIRST[number % len(FIRST)],
+        "lastname": LAST[number % len(LAST)],
+        "password": site.password(),
+    }
     spec.update(extra)
     return spec
 
@@ -47,7 +51,10 @@ def test_two_hundred_people_in_one_task_are_each_created_once_and_a_rerun_change
     for spec in people:
         account = accounts[spec["email"]][0]
         assert (account["firstname"], account["lastname"], account["username"]) == (
-            spec["firstname"], spec["lastname"], spec["email"])
+            spec["firstname"],
+            spec["lastname"],
+            spec["email"],
+        )
     assert sorted(r["id"] for r in first["results"]) == sorted(f[0]["id"] for f in accounts.values())
 
     again, _run = site.task("moodle_user", {"max_input_vars": 5000}, people=people)
@@ -59,16 +66,26 @@ def test_two_hundred_people_in_one_task_are_each_created_once_and_a_rerun_change
 def test_one_person_with_a_mixed_case_email_is_created_with_a_lowercase_username_then_left_alone(real_site):
     site = real_site
     email = site.email("ada").replace(site.prefix + "-ada", site.prefix + "-Ada.Lovelace")
-    args = {"email": email, "firstname": "Ada", "lastname": "Lovelace", "password": site.password(),
-            "department": "Maths"}
+    args = {
+        "email": email,
+        "firstname": "Ada",
+        "lastname": "Lovelace",
+        "password": site.password(),
+        "department": "Maths",
+    }
 
     first = site.module("moodle_user", args)
 
     assert first.rc == 0 and first.result["changed"] is True, first
     account = site.one(email)
     assert (account["email"], account["username"], account["department"]) == (email, email.lower(), "Maths")
-    assert first.result["user"] == {"email": email, "username": email.lower(), "id": account["id"],
-                                    "status": "created", "msg": ""}
+    assert first.result["user"] == {
+        "email": email,
+        "username": email.lower(),
+        "id": account["id"],
+        "status": "created",
+        "msg": "",
+    }
 
     again = site.module("moodle_user", args)
 
@@ -81,19 +98,26 @@ def test_one_person_with_a_mixed_case_email_is_created_with_a_lowercase_username
 def test_an_email_in_capitals_finds_the_existing_learner_and_creates_no_duplicate(real_site, lab):
     learner = real_site.one("existing.learner@example.com")
 
-    run = real_site.module("moodle_user", {"email": "EXISTING.Learner@Example.COM", "firstname": "Existing",
-                                           "lastname": "Learner"})
+    run = real_site.module(
+        "moodle_user", {"email": "EXISTING.Learner@Example.COM", "firstname": "Existing", "lastname": "Learner"}
+    )
 
     assert run.rc == 0, run
     assert run.result["changed"] is False
-    assert run.result["user"] == {"email": "EXISTING.Learner@Example.COM", "username": "existing.learner",
-                                  "id": learner["id"], "status": "exists", "msg": ""}
+    assert run.result["user"] == {
+        "email": "EXISTING.Learner@Example.COM",
+        "username": "existing.learner",
+        "id": learner["id"],
+        "status": "exists",
+        "msg": "",
+    }
     assert len(real_site.find("existing.learner@example.com")) == 1
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug off", "debug on"])
 def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_and_never_duplicated(
-        real_site, lab, setting, debug):
+    real_site, lab, setting, debug
+):
     site = real_site
     name = "mixedcase%d" % debug
     lower = site.email(name)
@@ -111,7 +135,7 @@ def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_an
         # compared case-insensitively), and only core_user_get_users could find the account.
         assert statuses(guide) == ["failed"]
         assert "core_user_get_users" in guide["results"][0]["msg"]
-        if debug:   # Moodle's debuginfo says the e-mail is taken: the module says so for sure
+        if debug:  # Moodle's debuginfo says the e-mail is taken: the module says so for sure
             assert "an account with this e-mail in another letter case exists" in guide["results"][0]["msg"]
     else:
         assert statuses(guide) == ["exists"]
@@ -120,15 +144,20 @@ def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_an
     assert len(site.find(lower)) == 1
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "moodle_user: Moodle checks the username before the e-mail, so a create for an e-mail stored in another "
-    "letter case is refused for the username (derived from the e-mail) and the module reports 'username ... "
-    "already belongs to another Moodle account' instead of comparing that account's e-mail (check mode says exists)"))
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "moodle_user: Moodle checks the username before the e-mail, so a create for an e-mail stored in another "
+        "letter case is refused for the username (derived from the e-mail) and the module reports 'username ... "
+        "already belongs to another Moodle account' instead of comparing that account's e-mail (check mode says exists)"
+    ),
+)
 def test_an_email_in_another_case_than_stored_finds_the_account_whose_username_came_from_it(real_site, lab):
     site = real_site
     lower = site.email("samename")
     stored = lower.replace("samename@example.invalid", "SameName@Example.Invalid")
-    created(site, [person(site, "samename", email=stored)])   # username: the e-mail in lowercase
+    created(site, [person(site, "samename", email=stored)])  # username: the e-mail in lowercase
     account = site.one(lower)
 
     check, _run = site.task("moodle_user", {}, people=[person(site, "samename")], token="TOKEN_FULL", check=True)
@@ -138,22 +167,39 @@ def test_an_email_in_another_case_than_stored_finds_the_account_whose_username_c
     assert len(site.find(lower)) == 1
     # Check mode finds it through core_user_get_users; the real runs must agree with it.
     assert [(r["status"], r["id"]) for r in check["results"] + guide["results"] + full["results"]] == [
-        ("exists", account["id"])] * 3
+        ("exists", account["id"])
+    ] * 3
 
 
 # -- bad records ----------------------------------------------------------------------------------------
 def test_invalid_records_fail_alone_with_reasons_and_the_valid_ones_are_created(real_site):
     site = real_site
-    people = [person(site, "valid0"), person(site, "x", email="not an e-mail"),
-              person(site, "upper", username="Upper.Case"), person(site, "nofirst", firstname=""),
-              person(site, "nopassword", password=None), person(site, "valid5"),
-              person(site, "dup", email=site.email("Dup")), person(site, "dup"), person(site, "valid8")]
+    people = [
+        person(site, "valid0"),
+        person(site, "x", email="not an e-mail"),
+        person(site, "upper", username="Upper.Case"),
+        person(site, "nofirst", firstname=""),
+        person(site, "nopassword", password=None),
+        person(site, "valid5"),
+        person(site, "dup", email=site.email("Dup")),
+        person(site, "dup"),
+        person(site, "valid8"),
+    ]
 
     result, _run = site.task("moodle_user", {}, people=people)
 
     assert result.get("failed") is True
-    assert statuses(result) == ["created", "failed", "failed", "failed", "failed", "created", "failed", "failed",
-                                "created"]
+    assert statuses(result) == [
+        "created",
+        "failed",
+        "failed",
+        "failed",
+        "failed",
+        "created",
+        "failed",
+        "failed",
+        "created",
+    ]
     assert result["msg"].startswith("6 of 9 users failed: not an e-mail: email 'not an e-mail' is not a valid")
     assert all(result["results"][i]["msg"] for i in (1, 2, 3, 4, 6, 7))
     for index, spec in enumerate(people):
@@ -165,9 +211,9 @@ def test_records_moodle_refuses_are_isolated_by_splitting_and_the_others_are_cre
     site = real_site
     owner = created(site, [person(site, "owner")])[site.email("owner")]
     people = [person(site, "split%02d" % n, n) for n in range(12)]
-    people[3]["password"] = "short"                  # the site's password policy
-    people[6]["lang"] = "xx"                          # not an installed language
-    people[9]["username"] = owner["username"]         # the username of another account
+    people[3]["password"] = "short"  # the site's password policy
+    people[6]["lang"] = "xx"  # not an installed language
+    people[9]["username"] = owner["username"]  # the username of another account
 
     result, run = site.task("moodle_user", {}, people=people)
 
@@ -177,8 +223,10 @@ def test_records_moodle_refuses_are_isolated_by_splitting_and_the_others_are_cre
     assert statuses(result) == expected, run
     assert result["results"][3]["msg"].startswith("Moodle refused to create this user: password policy:")
     assert result["results"][6]["msg"].startswith("Moodle refused to create this user:")
-    assert ("username %r already belongs to another Moodle account (id %s)" % (owner["username"], owner["id"])
-            in result["results"][9]["msg"])
+    assert (
+        "username %r already belongs to another Moodle account (id %s)" % (owner["username"], owner["id"])
+        in result["results"][9]["msg"]
+    )
     found = site.accounts([p["email"] for p in people])
     assert [len(found[p["email"]]) for p in people] == [0 if s == "failed" else 1 for s in expected]
 
@@ -191,15 +239,23 @@ def test_check_mode_writes_nothing_and_predicts_the_real_run_exactly(real_site):
     created(site, existing)
     people = [existing[0], dict(existing[1], department="Ops"), existing[2]]
     people += [person(site, "check%d" % n) for n in range(4, 7)]
-    people.append({"email": existing[3]["email"].upper()})     # found in another letter case
-    people.append(person(site, "broken", email="broken"))       # refused locally
+    people.append({"email": existing[3]["email"].upper()})  # found in another letter case
+    people.append(person(site, "broken", email="broken"))  # refused locally
     before = site.accounts([p["email"] for p in people[:6]])
 
     check, _run = site.task("moodle_user", {"update": True}, people=people, check=True, diff=True)
 
     assert site.accounts([p["email"] for p in people[:6]]) == before
-    assert statuses(check) == ["exists", "would_update", "exists", "would_create", "would_create", "would_create",
-                               "exists", "failed"]
+    assert statuses(check) == [
+        "exists",
+        "would_update",
+        "exists",
+        "would_create",
+        "would_create",
+        "would_create",
+        "exists",
+        "failed",
+    ]
 
     real, _run = site.task("moodle_user", {"update": True}, people=people, token="TOKEN_FULL")
 
@@ -257,7 +313,11 @@ def test_update_changes_only_the_differing_fields_and_only_when_asked(real_site)
     assert updated.rc == 0 and updated.result["user"]["status"] == "updated", updated
     account = site.one(spec["email"])
     assert (account["department"], account["city"], account["firstname"], account["lastname"]) == (
-        "Ops", "Lyon", spec["firstname"], spec["lastname"])
+        "Ops",
+        "Lyon",
+        spec["firstname"],
+        spec["lastname"],
+    )
 
     again = site.module("moodle_user", dict(changes, update=True), token="TOKEN_FULL")
     assert again.result["changed"] is False and again.result["user"]["status"] == "exists", again
@@ -288,8 +348,10 @@ def test_two_runs_at_once_on_overlapping_people_create_each_person_once(real_sit
     def run(name, people):
         results[name] = site.task("moodle_user", {"batch_size": 10}, people=people)[0]
 
-    threads = [threading.Thread(target=run, args=("first", everyone[:60])),
-               threading.Thread(target=run, args=("second", everyone[30:]))]
+    threads = [
+        threading.Thread(target=run, args=("first", everyone[:60])),
+        threading.Thread(target=run, args=("second", everyone[30:])),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -330,10 +392,14 @@ def test_with_debugging_on_each_record_moodle_refuses_carries_moodles_own_reason
     messages = [r["msg"] for r in result["results"]]
     # Moodle refuses the language and the authentication while validating the parameters (PARAM_LANG,
     # PARAM_AUTH), before the function runs, with debuginfo naming the field.
-    assert 'lang => Invalid parameter value detected: Invalid external api parameter: the value is "xx", the ' \
-        'server was expecting "lang" type' in messages[1], messages[1]
-    assert 'auth => Invalid parameter value detected: Invalid external api parameter: the value is "nosuchauth", ' \
-        'the server was expecting "auth" type' in messages[2], messages[2]
+    assert (
+        'lang => Invalid parameter value detected: Invalid external api parameter: the value is "xx", the '
+        'server was expecting "lang" type' in messages[1]
+    ), messages[1]
+    assert (
+        'auth => Invalid parameter value detected: Invalid external api parameter: the value is "nosuchauth", '
+        'the server was expecting "auth" type' in messages[2]
+    ), messages[2]
     # In capitals: found by its lowercase spelling, never sent to Moodle to create.
     assert result["results"][3]["id"] == account["id"] and messages[3] == "", messages[3]
     assert [len(site.find(p["email"])) for p in people] == [1, 0, 0, 1, 1]
@@ -344,9 +410,21 @@ def test_an_email_shared_by_two_accounts_is_never_guessed(real_site, setting):
     setting("allowaccountssameemail", "1")
     shared = person(site, "shared")
     first = created(site, [shared])[shared["email"]]
-    site.client_for("TOKEN_FULL").call("core_user_create_users", {"users": [{
-        "username": site.prefix + "-shared-twin", "email": shared["email"], "firstname": "Twin", "lastname": "Shared",
-        "password": site.password(), "auth": "manual"}]})
+    site.client_for("TOKEN_FULL").call(
+        "core_user_create_users",
+        {
+            "users": [
+                {
+                    "username": site.prefix + "-shared-twin",
+                    "email": shared["email"],
+                    "firstname": "Twin",
+                    "lastname": "Shared",
+                    "password": site.password(),
+                    "auth": "manual",
+                }
+            ]
+        },
+    )
     assert len(site.find(shared["email"])) == 2
 
     user = site.module("moodle_user", dict(shared, update=True))

@@ -23,10 +23,19 @@ def test_the_guide_token_is_ready_with_one_checklist_line_per_check(real_site, l
     assert run.rc == 0, run.output
     statuses, fixes = checklist(run)
     assert list(statuses) == [
-        "endpoint", "transport", "webservices_rest", "token", "service_access",
-        "function:core_user_get_users_by_field", "function:core_user_create_users",
-        "function:core_cohort_add_cohort_members", "user_visibility", "capability:moodle/user:create",
-        "cohort", "least_privilege"]
+        "endpoint",
+        "transport",
+        "webservices_rest",
+        "token",
+        "service_access",
+        "function:core_user_get_users_by_field",
+        "function:core_user_create_users",
+        "function:core_cohort_add_cohort_members",
+        "user_visibility",
+        "capability:moodle/user:create",
+        "cohort",
+        "least_privilege",
+    ]
     assert "fail" not in statuses.values()
     assert list(fixes) == ["transport"]  # the lab serves http: a warning, with its fix
     assert "Moodle set-up: READY" in run.stdout
@@ -46,8 +55,7 @@ def test_a_service_missing_functions_fails_the_play_naming_them_and_their_page(r
     statuses, fixes = checklist(run)
     assert statuses["function:core_user_create_users"] == "fail"
     assert fixes["function:core_user_create_users"].endswith("Functions: add core_user_create_users.")
-    assert "Moodle is not ready: function:core_user_create_users, function:core_cohort_add_cohort_members" \
-        in run.output
+    assert "Moodle is not ready: function:core_user_create_users, function:core_cohort_add_cohort_members" in run.output
 
 
 def test_an_api_user_without_rest_use_fails_service_access_with_define_roles(real_site):
@@ -97,19 +105,28 @@ def test_the_junit_callback_reports_an_unauthorised_user_without_the_token(real_
     token = real_site.token_of("TOKEN_UNAUTHORISED")
     reports = tmp_path / "junit"
 
-    run = verify(real_site, "TOKEN_UNAUTHORISED", env={
-        "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit", "JUNIT_HIDE_TASK_ARGUMENTS": "true",
-        "JUNIT_OUTPUT_DIR": str(reports)})
+    run = verify(
+        real_site,
+        "TOKEN_UNAUTHORISED",
+        env={
+            "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit",
+            "JUNIT_HIDE_TASK_ARGUMENTS": "true",
+            "JUNIT_OUTPUT_DIR": str(reports),
+        },
+    )
 
     assert run.rc != 0
     files = list(reports.glob("*.xml"))
     assert len(files) == 1
     suite = ET.parse(str(files[0])).getroot()
-    failures = [(case, case.find("error") if case.find("error") is not None else case.find("failure"))
-                for case in suite.iter("testcase")]
+    failures = [
+        (case, case.find("error") if case.find("error") is not None else case.find("failure"))
+        for case in suite.iter("testcase")
+    ]
     failures = [(case, element) for case, element in failures if element is not None]
     assert [case.get("name") for case, _element in failures] == [
         "[localhost] Verify the Moodle web services set-up: dsenroll.moodle.preflight : "
-        "Fail when the Moodle set-up is not ready"]
+        "Fail when the Moodle set-up is not ready"
+    ]
     assert "Moodle is not ready: service_access failed" in failures[0][1].get("message")
     assert token not in files[0].read_text()

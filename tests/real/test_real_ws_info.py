@@ -8,8 +8,8 @@ Asserts the check ids, statuses and remediations of docs/checks.md, and that a p
 
 import pytest
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.errors import InvalidTokenError
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import InvalidTokenError
 
 WS = "Site administration > Server > Web services"
 PROBE_EMAIL = "preflight.probe@example.invalid"  # what the create probe sends, and Moodle must never store
@@ -41,10 +41,17 @@ def test_the_guide_token_is_ready_and_the_probes_write_nothing(real_site, lab):
 
     assert run.rc == 0 and run.result["ready"] is True, run
     assert dict((c["id"], c["status"]) for c in run.result["checks"]) == {
-        "endpoint": "pass", "transport": "warn", "webservices_rest": "pass", "token": "pass",
-        "service_access": "pass", "function:core_user_get_users_by_field": "pass",
-        "function:core_user_create_users": "pass", "function:core_cohort_add_cohort_members": "pass",
-        "user_visibility": "pass", "capability:moodle/user:create": "pass", "cohort": "pass",
+        "endpoint": "pass",
+        "transport": "warn",
+        "webservices_rest": "pass",
+        "token": "pass",
+        "service_access": "pass",
+        "function:core_user_get_users_by_field": "pass",
+        "function:core_user_create_users": "pass",
+        "function:core_cohort_add_cohort_members": "pass",
+        "user_visibility": "pass",
+        "capability:moodle/user:create": "pass",
+        "cohort": "pass",
         "least_privilege": "skip",
     }
     assert run.result["missing_functions"] == []
@@ -83,8 +90,9 @@ def test_the_site_administrators_token_warns_least_privilege(real_site, lab):
 
 
 # -- the site's settings --------------------------------------------------------------------------
-@pytest.mark.parametrize("name, value", [("enablewebservices", "0"), ("webserviceprotocols", "")],
-                         ids=["web services off", "REST off"])
+@pytest.mark.parametrize(
+    "name, value", [("enablewebservices", "0"), ("webserviceprotocols", "")], ids=["web services off", "REST off"]
+)
 def test_web_services_or_rest_off_fails_webservices_rest_with_both_admin_pages(real_site, setting, name, value):
     setting(name, value)
 
@@ -123,7 +131,8 @@ def test_an_unknown_token_fails_token_with_manage_tokens(real_site, lab):
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug off", "debug on"])
 def test_an_expired_token_fails_token_says_create_a_new_one_and_moodle_deletes_it(
-        real_site, setting, expired_token, debug):
+    real_site, setting, expired_token, debug
+):
     if debug:
         setting("debug", DEBUG_ALL)
 
@@ -136,21 +145,24 @@ def test_an_expired_token_fails_token_says_create_a_new_one_and_moodle_deletes_i
     assert expired_token not in run.output
     # Moodle deleted the token on its first use: it is now unknown.
     with pytest.raises(InvalidTokenError):
-        MoodleClient(real_site.url, expired_token).call("core_user_get_users_by_field",
-                                                        {"field": "id", "values": [2]})
+        MoodleClient(real_site.url, expired_token).call("core_user_get_users_by_field", {"field": "id", "values": [2]})
 
 
 # -- service access: causes that look alike without debuginfo -----------------------------------------
-@pytest.mark.parametrize("token, debug, page, definite", [
-    ("TOKEN_IPRESTRICTED", False, "Manage tokens", None),
-    ("TOKEN_IPRESTRICTED", True, "Manage tokens", "127.0.0.1"),
-    ("TOKEN_UNAUTHORISED", False, "Authorised users", None),
-    ("TOKEN_UNAUTHORISED", True, "Authorised users", "not an authorised user"),
-    ("TOKEN_NOCAP", False, "Define roles", None),
-    ("TOKEN_NOCAP", True, "Define roles", "lacks webservice/rest:use"),
-])
+@pytest.mark.parametrize(
+    "token, debug, page, definite",
+    [
+        ("TOKEN_IPRESTRICTED", False, "Manage tokens", None),
+        ("TOKEN_IPRESTRICTED", True, "Manage tokens", "127.0.0.1"),
+        ("TOKEN_UNAUTHORISED", False, "Authorised users", None),
+        ("TOKEN_UNAUTHORISED", True, "Authorised users", "not an authorised user"),
+        ("TOKEN_NOCAP", False, "Define roles", None),
+        ("TOKEN_NOCAP", True, "Define roles", "lacks webservice/rest:use"),
+    ],
+)
 def test_a_refused_api_user_fails_service_access_naming_the_admin_page(
-        real_site, setting, token, debug, page, definite):
+    real_site, setting, token, debug, page, definite
+):
     real_site.token_of(token)
     if debug:
         setting("debug", DEBUG_ALL)
@@ -190,8 +202,9 @@ def test_missing_functions_are_named_with_the_functions_page(real_site):
     assert found["function:core_user_get_users_by_field"]["status"] == "pass"
     item = found["function:core_user_create_users"]
     assert item["status"] == "fail"
-    assert item["remediation"] == (WS + " > External services > <the token's service> > Functions: add "
-                                   "core_user_create_users.")
+    assert item["remediation"] == (
+        WS + " > External services > <the token's service> > Functions: add core_user_create_users."
+    )
     assert run.result["missing_functions"] == ["core_user_create_users", "core_cohort_add_cohort_members"]
     assert run.result["ready"] is False
 
@@ -205,11 +218,15 @@ def test_a_token_that_cannot_see_other_users_fails_user_visibility(real_site):
     assert "Show user identity" in item["remediation"]
 
 
-@pytest.mark.parametrize("token, cohort", [
-    ("TOKEN_OK", {"cohort_id": 999999}),
-    ("TOKEN_OK", {"cohort_idnumber": "OneMembership"}),  # idnumbers match exactly
-    ("TOKEN_FULL", {"cohort_id": 999999}),
-], ids=["guide token, id", "guide token, idnumber in capitals", "full token, id"])
+@pytest.mark.parametrize(
+    "token, cohort",
+    [
+        ("TOKEN_OK", {"cohort_id": 999999}),
+        ("TOKEN_OK", {"cohort_idnumber": "OneMembership"}),  # idnumbers match exactly
+        ("TOKEN_FULL", {"cohort_id": 999999}),
+    ],
+    ids=["guide token, id", "guide token, idnumber in capitals", "full token, id"],
+)
 def test_an_unknown_cohort_fails_cohort_with_the_cohorts_page(real_site, lab, token, cohort):
     before = world(real_site)
 

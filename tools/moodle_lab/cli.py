@@ -11,8 +11,11 @@ from .lab import Lab
 
 def _parser():
     parser = argparse.ArgumentParser(prog="moodle_lab", description="A disposable real Moodle on loopback.")
-    parser.add_argument("--name", default=os.environ.get("MOODLE_LAB_NAME", "default"),
-                        help="lab name (folder build/lab/NAME; env MOODLE_LAB_NAME; default: default)")
+    parser.add_argument(
+        "--name",
+        default=os.environ.get("MOODLE_LAB_NAME", "default"),
+        help="lab name (folder build/lab/NAME; env MOODLE_LAB_NAME; default: default)",
+    )
     parser.add_argument("--root", default=None, help="folder of the labs (env MOODLE_LAB_ROOT; default: build/lab)")
     # --name and --root are taken after the command too (`moodle_lab reset --name suite`).
     common = argparse.ArgumentParser(add_help=False)
@@ -24,12 +27,22 @@ def _parser():
         return commands.add_parser(name, parents=[common], **kwargs)
 
     up = command("up", help="install (first time) and start the lab; write lab.env")
-    up.add_argument("--src", default=os.environ.get("MOODLE_SRC"),
-                    help="Moodle release archive or folder (env MOODLE_SRC); needed for the first up only")
-    up.add_argument("--db", default=os.environ.get("MOODLE_DB") or None,
-                    help="pgsql or mariadb (env MOODLE_DB; default: pgsql, or what an installed lab has)")
-    up.add_argument("--port", type=int, default=int(os.environ.get("MOODLE_LAB_PORT") or 0) or None,
-                    help="web server port on 127.0.0.1 (env MOODLE_LAB_PORT; default: a free one)")
+    up.add_argument(
+        "--src",
+        default=os.environ.get("MOODLE_SRC"),
+        help="Moodle release archive or folder (env MOODLE_SRC); needed for the first up only",
+    )
+    up.add_argument(
+        "--db",
+        default=os.environ.get("MOODLE_DB") or None,
+        help="pgsql or mariadb (env MOODLE_DB; default: pgsql, or what an installed lab has)",
+    )
+    up.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("MOODLE_LAB_PORT") or 0) or None,
+        help="web server port on 127.0.0.1 (env MOODLE_LAB_PORT; default: a free one)",
+    )
     command("down", help="stop every process of the lab (its files stay for the next up)")
     command("destroy", help="down, then remove the lab's folder")
     command("reset", help="return the running site to its configured state")
@@ -45,41 +58,47 @@ def _parser():
     return parser
 
 
+def _up(lab, args):
+    lab.up(args.src, args.db, args.port)
+    status = lab.status()
+    print(
+        "moodle-lab: %s (Moodle %s on %s) at %s; settings in %s"
+        % (lab.name, status["release"], status["db"], status["url"], status["env_file"])
+    )
+
+
+def _status(lab, args):
+    status = lab.status()
+    print(json.dumps(status, indent=1))
+    return 0 if status.get("running") else 3
+
+
+def _env(lab, args):
+    if not lab.configured:
+        raise LabError("lab %r is not installed: run `make lab`" % lab.name)
+    for key, value in lab.env().items():
+        if args.export:
+            print("export %s=%s" % (key, value))
+        else:
+            print("%s=%s" % (key, "<in %s>" % lab.env_file if "TOKEN" in key else value))
+
+
+COMMANDS = {
+    "up": _up,
+    "down": lambda lab, args: lab.down() or print("moodle-lab: %s stopped" % lab.name),
+    "destroy": lambda lab, args: lab.destroy() or print("moodle-lab: %s removed" % lab.name),
+    "reset": lambda lab, args: print("moodle-lab: %s reset in %.1f s" % (lab.name, lab.reset())),
+    "status": _status,
+    "env": _env,
+    "config": lambda lab, args: print(json.dumps(lab.config(args.setting, args.value))),
+    "rest-use": lambda lab, args: print(json.dumps(lab.rest_use(args.username, args.action == "grant"))),
+}
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
-    lab = Lab(args.name, args.root)
     try:
-        if args.command == "up":
-            lab.up(args.src, args.db, args.port)
-            status = lab.status()
-            print("moodle-lab: %s (Moodle %s on %s) at %s; settings in %s"
-                  % (lab.name, status["release"], status["db"], status["url"], status["env_file"]))
-        elif args.command == "down":
-            lab.down()
-            print("moodle-lab: %s stopped" % lab.name)
-        elif args.command == "destroy":
-            lab.destroy()
-            print("moodle-lab: %s removed" % lab.name)
-        elif args.command == "reset":
-            seconds = lab.reset()
-            print("moodle-lab: %s reset in %.1f s" % (lab.name, seconds))
-        elif args.command == "status":
-            status = lab.status()
-            print(json.dumps(status, indent=1))
-            return 0 if status.get("running") else 3
-        elif args.command == "env":
-            if not lab.configured:
-                raise LabError("lab %r is not installed: run `make lab`" % lab.name)
-            for key, value in lab.env().items():
-                if args.export:
-                    print("export %s=%s" % (key, value))
-                else:
-                    print("%s=%s" % (key, "<in %s>" % lab.env_file if "TOKEN" in key else value))
-        elif args.command == "config":
-            print(json.dumps(lab.config(args.setting, args.value)))
-        elif args.command == "rest-use":
-            print(json.dumps(lab.rest_use(args.username, args.action == "grant")))
+        return COMMANDS[args.command](Lab(args.name, args.root), args) or 0
     except LabError as error:
         print("moodle-lab: error: %s" % error, file=sys.stderr)
         return 1
-    return 0

@@ -20,12 +20,12 @@ DB_PASS = "moodle-lab"  # loopback only, a throw-away server: not a secret
 
 
 class Database:
-    kind = None            # Moodle's dbtype
-    php_extension = None   # the PHP extension Moodle needs for it
+    kind = None  # Moodle's dbtype
+    php_extension = None  # the PHP extension Moodle needs for it
     php_package = None
 
     def __init__(self, home, port):
-        self.home = home   # the lab's folder for this server: data/, run/, server.log
+        self.home = home  # the lab's folder for this server: data/, run/, server.log
         self.port = port
         self.user = system.ensure_lab_user() if system.is_root() else None
 
@@ -47,14 +47,23 @@ class Database:
         if self.user:
             system.chown_tree(self.home, self.user)
             if not system.user_can_write(self.user, self.home):
-                raise LabError("the unprivileged account %s cannot reach %s (a parent folder is closed to other"
-                               " users); put the checkout under a folder others may enter, e.g. chmod o+x on"
-                               " each parent" % (self.user, self.home))
+                raise LabError(
+                    "the unprivileged account %s cannot reach %s (a parent folder is closed to other"
+                    " users); put the checkout under a folder others may enter, e.g. chmod o+x on"
+                    " each parent" % (self.user, self.home)
+                )
 
     def install_args(self):
         """Options of Moodle's admin/cli/install.php for this server."""
-        return ["--dbtype=%s" % self.kind, "--dbhost=127.0.0.1", "--dbport=%d" % self.port, "--dbname=" + DB_NAME,
-                "--dbuser=" + DB_USER, "--dbpass=" + DB_PASS, "--prefix=mdl_"]
+        return [
+            "--dbtype=%s" % self.kind,
+            "--dbhost=127.0.0.1",
+            "--dbport=%d" % self.port,
+            "--dbname=" + DB_NAME,
+            "--dbuser=" + DB_USER,
+            "--dbpass=" + DB_PASS,
+            "--prefix=mdl_",
+        ]
 
 
 class PostgreSQL(Database):
@@ -75,8 +84,20 @@ class PostgreSQL(Database):
         return os.path.join(self.binaries(), name)
 
     def _psql(self, *sql, database="postgres"):
-        argv = [self._bin("psql"), "-h", self.rundir, "-p", str(self.port), "-U", "postgres", "-d", database,
-                "-v", "ON_ERROR_STOP=1", "-qAt"]
+        argv = [
+            self._bin("psql"),
+            "-h",
+            self.rundir,
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAt",
+        ]
         for statement in sql:
             argv += ["-c", statement]
         return system.run(argv, user=self.user).stdout
@@ -85,23 +106,42 @@ class PostgreSQL(Database):
         return os.path.isfile(os.path.join(self.data, "PG_VERSION"))
 
     def running(self):
-        return os.path.exists(os.path.join(self.data, "postmaster.pid")) and system.run(
-            [self._bin("pg_ctl"), "-D", self.data, "status"], user=self.user, check=False).returncode == 0
+        return (
+            os.path.exists(os.path.join(self.data, "postmaster.pid"))
+            and system.run([self._bin("pg_ctl"), "-D", self.data, "status"], user=self.user, check=False).returncode
+            == 0
+        )
 
     def start(self):
         self.prepare_home()
         if not self.initialised():
-            system.run([self._bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                        "--locale=C.UTF-8"], user=self.user)
+            system.run(
+                [
+                    self._bin("initdb"),
+                    "-D",
+                    self.data,
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                user=self.user,
+            )
         if self.running():
             return
         if system.port_in_use(self.port):
             raise LabError("port %d (the lab's PostgreSQL) is in use by another program" % self.port)
         # A disposable test site: durability is traded for speed (no fsync).
-        options = ("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off"
-                   " -c full_page_writes=off -c max_connections=50" % (self.port, self.rundir))
-        system.run([self._bin("pg_ctl"), "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start"],
-                   user=self.user)
+        options = (
+            "-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c synchronous_commit=off"
+            " -c full_page_writes=off -c max_connections=50" % (self.port, self.rundir)
+        )
+        system.run(
+            [self._bin("pg_ctl"), "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start"],
+            user=self.user,
+        )
 
     def stop(self):
         if self.initialised() and self.running():
@@ -109,20 +149,26 @@ class PostgreSQL(Database):
 
     def create_site_database(self):
         self._psql("DROP DATABASE IF EXISTS %s" % DB_NAME, "DROP DATABASE IF EXISTS %s" % SNAPSHOT)
-        self._psql("DROP ROLE IF EXISTS %s" % DB_USER,
-                   "CREATE ROLE %s LOGIN PASSWORD '%s' CREATEDB" % (DB_USER, DB_PASS),
-                   "CREATE DATABASE %s OWNER %s ENCODING 'UTF8'" % (DB_NAME, DB_USER))
+        self._psql(
+            "DROP ROLE IF EXISTS %s" % DB_USER,
+            "CREATE ROLE %s LOGIN PASSWORD '%s' CREATEDB" % (DB_USER, DB_PASS),
+            "CREATE DATABASE %s OWNER %s ENCODING 'UTF8'" % (DB_NAME, DB_USER),
+        )
 
     def snapshot(self):
-        self._psql("DROP DATABASE IF EXISTS %s" % SNAPSHOT,
-                   "CREATE DATABASE %s TEMPLATE %s OWNER %s" % (SNAPSHOT, DB_NAME, DB_USER))
+        self._psql(
+            "DROP DATABASE IF EXISTS %s" % SNAPSHOT,
+            "CREATE DATABASE %s TEMPLATE %s OWNER %s" % (SNAPSHOT, DB_NAME, DB_USER),
+        )
 
     def has_snapshot(self):
         return self._psql("SELECT 1 FROM pg_database WHERE datname = '%s'" % SNAPSHOT).strip() == "1"
 
     def restore(self):
-        self._psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB_NAME,
-                   "CREATE DATABASE %s TEMPLATE %s OWNER %s" % (DB_NAME, SNAPSHOT, DB_USER))
+        self._psql(
+            "DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB_NAME,
+            "CREATE DATABASE %s TEMPLATE %s OWNER %s" % (DB_NAME, SNAPSHOT, DB_USER),
+        )
 
 
 class MariaDB(Database):
@@ -175,8 +221,13 @@ class MariaDB(Database):
     def start(self):
         self.prepare_home()
         if not self.initialised():
-            argv = ["mariadb-install-db", "--no-defaults", "--datadir=" + self.data, "--auth-root-authentication-method=normal",
-                    "--skip-test-db"]
+            argv = [
+                "mariadb-install-db",
+                "--no-defaults",
+                "--datadir=" + self.data,
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ]
             if self.user:
                 argv.append("--user=" + self.user)
             system.run(argv)
@@ -184,11 +235,23 @@ class MariaDB(Database):
             return
         if system.port_in_use(self.port):
             raise LabError("port %d (the lab's MariaDB) is in use by another program" % self.port)
-        argv = [self.binaries(), "--no-defaults", "--datadir=" + self.data, "--socket=" + self.socket,
-                "--pid-file=" + self.pidfile, "--port=%d" % self.port, "--bind-address=127.0.0.1",
-                "--log-error=" + self.log, "--skip-name-resolve", "--character-set-server=utf8mb4",
-                "--collation-server=utf8mb4_unicode_ci", "--innodb-flush-log-at-trx-commit=0",
-                "--innodb-doublewrite=0", "--skip-log-bin", "--max-connections=50"]
+        argv = [
+            self.binaries(),
+            "--no-defaults",
+            "--datadir=" + self.data,
+            "--socket=" + self.socket,
+            "--pid-file=" + self.pidfile,
+            "--port=%d" % self.port,
+            "--bind-address=127.0.0.1",
+            "--log-error=" + self.log,
+            "--skip-name-resolve",
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_unicode_ci",
+            "--innodb-flush-log-at-trx-commit=0",
+            "--innodb-doublewrite=0",
+            "--skip-log-bin",
+            "--max-connections=50",
+        ]
         if self.user:
             argv.append("--user=" + self.user)
         # mariadbd does not detach: it runs in a session of its own, stopped by its pid file.
@@ -196,9 +259,13 @@ class MariaDB(Database):
             subprocess.Popen(argv, stdin=devnull, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if os.path.exists(self.socket) and system.run(
-                    ["mariadb-admin", "--no-defaults", "-S", self.socket, "-u", "root", "ping"],
-                    check=False).returncode == 0:
+            if (
+                os.path.exists(self.socket)
+                and system.run(
+                    ["mariadb-admin", "--no-defaults", "-S", self.socket, "-u", "root", "ping"], check=False
+                ).returncode
+                == 0
+            ):
                 return
             time.sleep(0.3)
         raise LabError("the lab's MariaDB did not start within 60 s; its log: %s" % self.log)
@@ -214,16 +281,30 @@ class MariaDB(Database):
                 os.kill(pid, 9)
 
     def create_site_database(self):
-        self._client("DROP DATABASE IF EXISTS %s" % DB_NAME,
-                     "CREATE DATABASE %s DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % DB_NAME,
-                     "CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY '%s'" % (DB_USER, DB_PASS),
-                     "CREATE USER IF NOT EXISTS '%s'@'localhost' IDENTIFIED BY '%s'" % (DB_USER, DB_PASS),
-                     "GRANT ALL ON %s.* TO '%s'@'127.0.0.1'" % (DB_NAME, DB_USER),
-                     "GRANT ALL ON %s.* TO '%s'@'localhost'" % (DB_NAME, DB_USER))
+        self._client(
+            "DROP DATABASE IF EXISTS %s" % DB_NAME,
+            "CREATE DATABASE %s DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % DB_NAME,
+            "CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY '%s'" % (DB_USER, DB_PASS),
+            "CREATE USER IF NOT EXISTS '%s'@'localhost' IDENTIFIED BY '%s'" % (DB_USER, DB_PASS),
+            "GRANT ALL ON %s.* TO '%s'@'127.0.0.1'" % (DB_NAME, DB_USER),
+            "GRANT ALL ON %s.* TO '%s'@'localhost'" % (DB_NAME, DB_USER),
+        )
 
     def snapshot(self):
-        dump = system.run(["mariadb-dump", "--no-defaults", "-S", self.socket, "-u", "root", "--single-transaction",
-                           "--skip-lock-tables", "--add-drop-table", DB_NAME]).stdout
+        dump = system.run(
+            [
+                "mariadb-dump",
+                "--no-defaults",
+                "-S",
+                self.socket,
+                "-u",
+                "root",
+                "--single-transaction",
+                "--skip-lock-tables",
+                "--add-drop-table",
+                DB_NAME,
+            ]
+        ).stdout
         with open(self._dump_path(), "w") as handle:
             handle.write(dump)
 
@@ -231,11 +312,18 @@ class MariaDB(Database):
         return os.path.isfile(self._dump_path())
 
     def restore(self):
-        self._client("DROP DATABASE IF EXISTS %s" % DB_NAME,
-                     "CREATE DATABASE %s DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % DB_NAME)
+        self._client(
+            "DROP DATABASE IF EXISTS %s" % DB_NAME,
+            "CREATE DATABASE %s DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % DB_NAME,
+        )
         with open(self._dump_path()) as dump:
-            result = subprocess.run(["mariadb", "--no-defaults", "-S", self.socket, "-u", "root", DB_NAME],
-                                    stdin=dump, text=True, capture_output=True, check=False)
+            result = subprocess.run(
+                ["mariadb", "--no-defaults", "-S", self.socket, "-u", "root", DB_NAME],
+                stdin=dump,
+                text=True,
+                capture_output=True,
+                check=False,
+            )
         if result.returncode != 0:
             raise LabError("restoring the configured site into MariaDB failed: %s" % result.stderr.strip()[-500:])
 

@@ -12,8 +12,17 @@ from .databases import database_class
 from .errors import LabError
 from .source import MoodleTree, unpack
 
-TOKEN_NAMES = ("TOKEN_OK", "TOKEN_FULL", "TOKEN_MISSING_FN", "TOKEN_UNAUTHORISED", "TOKEN_NOCAP",
-               "TOKEN_NOCAP_RESTONLY", "TOKEN_EXPIRED", "TOKEN_IPRESTRICTED", "TOKEN_SITEADMIN")
+TOKEN_NAMES = (
+    "TOKEN_OK",
+    "TOKEN_FULL",
+    "TOKEN_MISSING_FN",
+    "TOKEN_UNAUTHORISED",
+    "TOKEN_NOCAP",
+    "TOKEN_NOCAP_RESTONLY",
+    "TOKEN_EXPIRED",
+    "TOKEN_IPRESTRICTED",
+    "TOKEN_SITEADMIN",
+)
 
 
 def default_root():
@@ -84,8 +93,10 @@ class Lab:
                 self._build(source, db or "pgsql", port, started)
             else:
                 if db and database_class(db).kind != self.state["db"]:
-                    raise LabError("lab %r is installed on %s; `destroy` it first, or use another --name for %s"
-                                   % (self.name, self.state["db"], database_class(db).kind))
+                    raise LabError(
+                        "lab %r is installed on %s; `destroy` it first, or use another --name for %s"
+                        % (self.name, self.state["db"], database_class(db).kind)
+                    )
                 php.ensure(database_class(self.state["db"]), self.tree().requirements()["php"])
                 self._start_database(started)
             self._start_web(port, started)
@@ -110,9 +121,15 @@ class Lab:
         tree = unpack(source, self.path("moodle"))
         requirements = tree.requirements()
         php_version = php.ensure(database_cls, requirements["php"])
-        self.state.update(release=tree.release, version=tree.version, branch=tree.branch,
-                          short_version=tree.short_version, php=php_version, db_port=system.free_port(),
-                          web_port=self._choose_port(port))
+        self.state.update(
+            release=tree.release,
+            version=tree.version,
+            branch=tree.branch,
+            short_version=tree.short_version,
+            php=php_version,
+            db_port=system.free_port(),
+            web_port=self._choose_port(port),
+        )
         self._save()
         self._start_database(started)
         database = self.database()
@@ -132,8 +149,10 @@ class Lab:
     def _choose_port(self, port):
         if port:
             if system.port_in_use(port):
-                raise LabError("port %d is in use by another program: choose another with --port"
-                               " (MOODLE_LAB_PORT) or leave it unset for a free one" % port)
+                raise LabError(
+                    "port %d is in use by another program: choose another with --port"
+                    " (MOODLE_LAB_PORT) or leave it unset for a free one" % port
+                )
             return port
         return system.free_port()
 
@@ -180,8 +199,10 @@ class Lab:
             except (urllib.error.URLError, OSError) as error:
                 last = error
             time.sleep(0.3)
-        raise LabError("Moodle does not answer at %s/webservice/rest/server.php (%s); see %s"
-                       % (self.url, last, self.path("web.log")))
+        raise LabError(
+            "Moodle does not answer at %s/webservice/rest/server.php (%s); see %s"
+            % (self.url, last, self.path("web.log"))
+        )
 
     def _stop_web(self):
         system.stop_group(self.state.get("web_pid"))
@@ -232,10 +253,19 @@ class Lab:
         if not self.state:
             return {"name": self.name, "installed": False}
         running = self.configured and self.database().running() and system.pid_alive(self.state.get("web_pid"))
-        return {"name": self.name, "installed": self.configured, "running": bool(running), "home": self.home,
-                "target": self.target, "release": self.state.get("release"), "db": self.state.get("db"),
-                "url": self.url if self.state.get("web_port") else None, "php": self.state.get("php"),
-                "install_seconds": self.state.get("install_seconds"), "env_file": self.env_file}
+        return {
+            "name": self.name,
+            "installed": self.configured,
+            "running": bool(running),
+            "home": self.home,
+            "target": self.target,
+            "release": self.state.get("release"),
+            "db": self.state.get("db"),
+            "url": self.url if self.state.get("web_port") else None,
+            "php": self.state.get("php"),
+            "install_seconds": self.state.get("install_seconds"),
+            "env_file": self.env_file,
+        }
 
     # --- lab.env -------------------------------------------------------------------------------
 

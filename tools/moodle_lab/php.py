@@ -11,15 +11,36 @@ from .errors import LabError
 
 PHP = "php"
 # Moodle refuses PHP 8 without this (admin/environment.xml); the web server needs it for large batches too.
-INI = ["-d", "max_input_vars=5000", "-d", "memory_limit=512M", "-d", "upload_max_filesize=64M",
-       "-d", "post_max_size=64M"]
+INI = [
+    "-d",
+    "max_input_vars=5000",
+    "-d",
+    "memory_limit=512M",
+    "-d",
+    "upload_max_filesize=64M",
+    "-d",
+    "post_max_size=64M",
+]
 # Extensions Moodle requires (admin/environment.xml), with the Debian package that brings each.
 EXTENSIONS = {
-    "iconv": "php8.2-cli", "mbstring": "php8.2-mbstring", "curl": "php8.2-curl", "openssl": "php8.2-cli",
-    "tokenizer": "php8.2-cli", "ctype": "php8.2-cli", "zip": "php8.2-zip", "gd": "php8.2-gd",
-    "simplexml": "php8.2-xml", "dom": "php8.2-xml", "xml": "php8.2-xml", "xmlreader": "php8.2-xml",
-    "intl": "php8.2-intl", "json": "php8.2-cli", "hash": "php8.2-cli", "fileinfo": "php8.2-cli",
-    "sodium": "php8.2-cli", "soap": "php8.2-soap",
+    "iconv": "php8.2-cli",
+    "mbstring": "php8.2-mbstring",
+    "curl": "php8.2-curl",
+    "openssl": "php8.2-cli",
+    "tokenizer": "php8.2-cli",
+    "ctype": "php8.2-cli",
+    "zip": "php8.2-zip",
+    "gd": "php8.2-gd",
+    "simplexml": "php8.2-xml",
+    "dom": "php8.2-xml",
+    "xml": "php8.2-xml",
+    "xmlreader": "php8.2-xml",
+    "intl": "php8.2-intl",
+    "json": "php8.2-cli",
+    "hash": "php8.2-cli",
+    "fileinfo": "php8.2-cli",
+    "sodium": "php8.2-cli",
+    "soap": "php8.2-soap",
 }
 LAB_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "php", "lab.php")
 
@@ -50,8 +71,9 @@ def ensure(database_cls, minimum):
     if found is None:
         raise LabError("php is still not on PATH after installing it")
     if minimum and _tuple(found) < _tuple(minimum):
-        raise LabError("this Moodle needs PHP %s or newer (admin/environment.xml); the PHP here is %s"
-                       % (minimum, found))
+        raise LabError(
+            "this Moodle needs PHP %s or newer (admin/environment.xml); the PHP here is %s" % (minimum, found)
+        )
     return found
 
 
@@ -65,25 +87,48 @@ def run_lab_script(tree, action, **options):
     argv += ["--%s=%s" % (key, value) for key, value in options.items()]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise LabError("lab.php --action=%s failed (exit %d): %s" % (
-            action, result.returncode, (result.stderr or result.stdout).strip()[-2000:]))
+        raise LabError(
+            "lab.php --action=%s failed (exit %d): %s"
+            % (action, result.returncode, (result.stderr or result.stdout).strip()[-2000:])
+        )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def install(tree, database, wwwroot, dataroot, log):
     """Moodle's own non-interactive installer; on failure its config.php is removed so a retry can run."""
-    argv = [PHP] + INI + [tree.install_script, "--non-interactive", "--agree-license", "--allow-unstable",
-                          "--lang=en", "--wwwroot=" + wwwroot, "--dataroot=" + dataroot] + database.install_args() + [
-        "--fullname=Moodle Lab", "--shortname=lab", "--summary=dsenroll.moodle test lab", "--adminuser=admin",
-        "--adminpass=Admin-Lab-Pass-1!", "--adminemail=admin@example.com", "--supportemail=admin@example.com"]
+    argv = (
+        [PHP]
+        + INI
+        + [
+            tree.install_script,
+            "--non-interactive",
+            "--agree-license",
+            "--allow-unstable",
+            "--lang=en",
+            "--wwwroot=" + wwwroot,
+            "--dataroot=" + dataroot,
+        ]
+        + database.install_args()
+        + [
+            "--fullname=Moodle Lab",
+            "--shortname=lab",
+            "--summary=dsenroll.moodle test lab",
+            "--adminuser=admin",
+            "--adminpass=Admin-Lab-Pass-1!",
+            "--adminemail=admin@example.com",
+            "--supportemail=admin@example.com",
+        ]
+    )
     with open(log, "w") as handle:
         result = subprocess.run(argv, stdout=handle, stderr=subprocess.STDOUT, cwd=tree.root, check=False)
     if result.returncode != 0:
         if os.path.exists(tree.config_file):
             os.unlink(tree.config_file)
         tail = open(log, errors="replace").read().strip().splitlines()[-12:]
-        raise LabError("Moodle's installer failed (exit %d); its last lines:\n  %s\nwhole log: %s"
-                       % (result.returncode, "\n  ".join(tail), log))
+        raise LabError(
+            "Moodle's installer failed (exit %d); its last lines:\n  %s\nwhole log: %s"
+            % (result.returncode, "\n  ".join(tail), log)
+        )
 
 
 def set_address(tree, wwwroot=None, dbport=None):
@@ -102,6 +147,7 @@ def serve(tree, port, log, workers=4):
     env = dict(os.environ, PHP_CLI_SERVER_WORKERS=str(workers))
     argv = [PHP] + INI + ["-S", "127.0.0.1:%d" % port, "-t", tree.webroot]
     with open(os.devnull, "rb") as devnull, open(log, "ab") as handle:
-        process = subprocess.Popen(argv, stdin=devnull, stdout=handle, stderr=handle, env=env,
-                                   cwd=tree.webroot, start_new_session=True)
+        process = subprocess.Popen(
+            argv, stdin=devnull, stdout=handle, stderr=handle, env=env, cwd=tree.webroot, start_new_session=True
+        )
     return process.pid

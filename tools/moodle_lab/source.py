@@ -29,8 +29,10 @@ class MoodleTree:
         self.release = _php_value(text, "release")
         self.branch = _php_value(text, "branch")
         if not (self.version and self.release and self.branch and self.install_script):
-            raise LabError("%s does not look like a Moodle release (version.php lacks $version, $release or $branch,"
-                           " or admin/cli/install.php is missing)" % root)
+            raise LabError(
+                "%s does not look like a Moodle release (version.php lacks $version, $release or $branch,"
+                " or admin/cli/install.php is missing)" % root
+            )
 
     def _first(self, *candidates):
         for relative in candidates:
@@ -78,8 +80,10 @@ def _php_value(text, name):
 def unpack(source, destination):
     """Put the Moodle of ``source`` (an archive or a folder) at ``destination``; return its MoodleTree."""
     if not source:
-        raise LabError("no Moodle source: set MOODLE_SRC to a Moodle release archive (.tar.xz, .tar.gz, .tgz)"
-                       " or to a folder holding a Moodle tree")
+        raise LabError(
+            "no Moodle source: set MOODLE_SRC to a Moodle release archive (.tar.xz, .tar.gz, .tgz)"
+            " or to a folder holding a Moodle tree"
+        )
     source = os.path.abspath(os.path.expanduser(source))
     if not os.path.exists(source):
         raise LabError("MOODLE_SRC %s does not exist" % source)
@@ -90,8 +94,12 @@ def unpack(source, destination):
         if os.path.isdir(source):
             root = _moodle_root(source)
             # Never write into the user's checkout: install.php adds config.php to the tree.
-            shutil.copytree(root, os.path.join(staging, "moodle"), symlinks=True,
-                            ignore=shutil.ignore_patterns(".git", "config.php"))
+            shutil.copytree(
+                root,
+                os.path.join(staging, "moodle"),
+                symlinks=True,
+                ignore=shutil.ignore_patterns(".git", "config.php"),
+            )
         elif source.endswith(ARCHIVES):
             with tarfile.open(source) as archive:
                 archive.extractall(staging, filter="tar")
@@ -108,8 +116,9 @@ def unpack(source, destination):
 def _moodle_root(folder):
     """The folder itself, or its single top folder (archives hold ``moodle/``)."""
     for candidate in (folder, os.path.join(folder, "moodle")):
-        if os.path.isfile(os.path.join(candidate, "version.php")) or \
-                os.path.isfile(os.path.join(candidate, "public", "version.php")):
+        if os.path.isfile(os.path.join(candidate, "version.php")) or os.path.isfile(
+            os.path.join(candidate, "public", "version.php")
+        ):
             return candidate
     entries = [e for e in os.listdir(folder) if not e.startswith(".")]
     if len(entries) == 1 and os.path.isdir(os.path.join(folder, entries[0])):

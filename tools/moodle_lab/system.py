@@ -22,13 +22,22 @@ def run(argv, *, user=None, env=None, check=True, capture=True, timeout=None, cw
     """Run a command (as ``user`` when given and we are root); raise LabError with its output on failure."""
     if user and is_root() and user != "root":
         argv = ["runuser", "-u", user, "--"] + list(argv)
-    result = subprocess.run(argv, env=env, cwd=cwd, timeout=timeout, text=True, check=False,
-                            stdout=subprocess.PIPE if capture else None,
-                            stderr=subprocess.STDOUT if capture else None)
+    result = subprocess.run(
+        argv,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+        text=True,
+        check=False,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
+    )
     if check and result.returncode != 0:
         output = (result.stdout or "").strip().splitlines()[-15:]
-        raise LabError("%s failed (exit %d)%s" % (" ".join(argv[:3]), result.returncode,
-                                                  ":\n  " + "\n  ".join(output) if output else ""))
+        raise LabError(
+            "%s failed (exit %d)%s"
+            % (" ".join(argv[:3]), result.returncode, ":\n  " + "\n  ".join(output) if output else "")
+        )
     return result
 
 
@@ -59,8 +68,10 @@ def wait_for_port(port, seconds, what, log=None):
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.2)
-    raise LabError("%s did not start listening on 127.0.0.1:%d within %d s%s"
-                   % (what, port, seconds, "; its log: %s" % log if log else ""))
+    raise LabError(
+        "%s did not start listening on 127.0.0.1:%d within %d s%s"
+        % (what, port, seconds, "; its log: %s" % log if log else "")
+    )
 
 
 def pid_alive(pid):
@@ -107,8 +118,18 @@ def ensure_lab_user():
     try:
         pwd.getpwnam(LAB_USER)
     except KeyError:
-        run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-             "--shell", "/usr/sbin/nologin", LAB_USER])
+        run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                LAB_USER,
+            ]
+        )
     return LAB_USER
 
 

@@ -40,9 +40,13 @@ ENVIRONMENT_XML = """<?xml version="1.0" encoding="UTF-8" ?>
 def make_tree(root, public=False):
     """A minimal Moodle layout: what the tool reads of a release, nothing it would run."""
     code = os.path.join(root, "public") if public else root
-    for relative, text in (("version.php", VERSION_PHP), ("lib/moodlelib.php", "<?php\n"),
-                           ("admin/cli/install.php", "<?php\n"), ("admin/environment.xml", ENVIRONMENT_XML),
-                           ("index.php", "<?php\n")):
+    for relative, text in (
+        ("version.php", VERSION_PHP),
+        ("lib/moodlelib.php", "<?php\n"),
+        ("admin/cli/install.php", "<?php\n"),
+        ("admin/environment.xml", ENVIRONMENT_XML),
+        ("index.php", "<?php\n"),
+    ):
         path = os.path.join(code, relative)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as handle:
@@ -53,7 +57,11 @@ def make_tree(root, public=False):
 def test_a_release_tree_tells_its_version_branch_and_requirements(tmp_path):
     tree = MoodleTree(make_tree(str(tmp_path / "moodle")))
     assert (tree.version, tree.release, tree.branch, tree.short_version) == (
-        "2024042203.03", "4.4.3+ (Build: 20240910)", "404", "4.4")
+        "2024042203.03",
+        "4.4.3+ (Build: 20240910)",
+        "404",
+        "4.4",
+    )
     assert tree.webroot == tree.root
     requirements = tree.requirements()
     assert requirements["php"] == "8.1.0"
@@ -142,8 +150,9 @@ def test_a_failed_install_shows_the_installer_s_last_lines_and_removes_config(tm
     tree = MoodleTree(make_tree(str(tmp_path / "moodle")))
     fake_php = tmp_path / "php"
     # Like install.php: config.php is written before the environment check refuses.
-    fake_php.write_text("#!/bin/sh\ntouch %s\necho 'Environment check failed'\necho 'max_input_vars 1000'\nexit 1\n"
-                        % tree.config_file)
+    fake_php.write_text(
+        "#!/bin/sh\ntouch %s\necho 'Environment check failed'\necho 'max_input_vars 1000'\nexit 1\n" % tree.config_file
+    )
     fake_php.chmod(0o755)
     monkeypatch.setattr(php, "PHP", str(fake_php))
     log = str(tmp_path / "install.log")
@@ -156,8 +165,10 @@ def test_a_failed_install_shows_the_installer_s_last_lines_and_removes_config(tm
 def test_set_address_moves_the_site_to_another_port(tmp_path):
     tree = MoodleTree(make_tree(str(tmp_path / "moodle")))
     with open(tree.config_file, "w") as handle:
-        handle.write("<?php\n$CFG->dboptions = array (\n  'dbpersist' => 0,\n  'dbport' => 24001,\n);\n"
-                     "$CFG->wwwroot   = 'http://127.0.0.1:24002';\n")
+        handle.write(
+            "<?php\n$CFG->dboptions = array (\n  'dbpersist' => 0,\n  'dbport' => 24001,\n);\n"
+            "$CFG->wwwroot   = 'http://127.0.0.1:24002';\n"
+        )
     php.set_address(tree, wwwroot="http://127.0.0.1:25002", dbport=25001)
     text = open(tree.config_file).read()
     assert "'dbport' => 25001," in text and "$CFG->wwwroot   = 'http://127.0.0.1:25002';" in text
@@ -165,14 +176,24 @@ def test_set_address_moves_the_site_to_another_port(tmp_path):
 
 def test_lab_env_is_private_and_names_every_token(tmp_path):
     lab = Lab("unit", str(tmp_path))
-    lab.state = {"db": "pgsql", "web_port": 24999, "release": "4.4.3+ (Build: 20240910)", "version": "2024042203.03",
-                 "branch": "404", "short_version": "4.4", "cohorts": {"onemembership": 1, "second": 2},
-                 "tokens": {name: "%032x" % index for index, name in enumerate(TOKEN_NAMES)}}
+    lab.state = {
+        "db": "pgsql",
+        "web_port": 24999,
+        "release": "4.4.3+ (Build: 20240910)",
+        "version": "2024042203.03",
+        "branch": "404",
+        "short_version": "4.4",
+        "cohorts": {"onemembership": 1, "second": 2},
+        "tokens": {name: "%032x" % index for index, name in enumerate(TOKEN_NAMES)},
+    }
     os.makedirs(lab.home)
     lab._write_env()
     assert stat.S_IMODE(os.stat(lab.env_file).st_mode) == 0o600
-    values = dict(line.split("=", 1) for line in io.open(lab.env_file).read().splitlines() if "=" in line
-                  and not line.startswith("#"))
+    values = dict(
+        line.split("=", 1)
+        for line in io.open(lab.env_file).read().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
     assert values["MOODLE_BASE_URL"] == "http://127.0.0.1:24999"
     assert values["MOODLE_TOKEN"] == values["MOODLE_LAB_TOKEN_OK"]
     assert values["MOODLE_ONEMEMBERSHIP_COHORT_ID"] == "1"

@@ -15,16 +15,26 @@ from ansible.playbook.task import Task
 from ansible_collections.dsenroll.moodle.plugins.action import report_file
 from ansible_collections.dsenroll.moodle.plugins.action.report_file import ActionModule
 
-PEOPLE = [{"email": "zoe@example.org", "lastname": u"Lefèvre", "outcome": "ok"},
-          {"email": "al@example.org", "lastname": "=cmd", "outcome": "failed"}]
+PEOPLE = [
+    {"email": "zoe@example.org", "lastname": "Lefèvre", "outcome": "ok"},
+    {"email": "al@example.org", "lastname": "=cmd", "outcome": "failed"},
+]
 
 
 def run(args, check_mode=False):
     task = Task()
     task.args = args
     task.check_mode = check_mode
-    action = ActionModule(task=task, connection=mock.MagicMock(), play_context=mock.MagicMock(),
-                          loader=mock.MagicMock(), templar=mock.MagicMock(), shared_loader_obj=None)
+    action = ActionModule(
+        task=task,
+        connection=mock.MagicMock(),
+        play_context=mock.MagicMock(),
+        loader=mock.MagicMock(),
+        templar=mock.MagicMock(),
+        shared_loader_obj=None,
+    )
+    # The plugin loader names every action it loads; ansible-core < 2.19 reads the name in its error messages.
+    action._load_name = "dsenroll.moodle.report_file"
     return action.run(task_vars={})
 
 
@@ -48,7 +58,7 @@ def test_csv_is_chosen_by_the_extension_and_holds_the_given_columns(tmp_path):
     result = run({"path": path, "content": {"ignored": True}, "rows": PEOPLE, "columns": ["email", "lastname"]})
     assert result["format"] == "csv" and result["changed"] is True
     with open(path, encoding="utf-8") as handle:
-        assert handle.read() == u"email,lastname\nzoe@example.org,Lefèvre\nal@example.org,'=cmd\n"
+        assert handle.read() == "email,lastname\nzoe@example.org,Lefèvre\nal@example.org,'=cmd\n"
 
 
 def test_a_wider_mode_is_a_change_and_is_made_private(tmp_path):
@@ -78,10 +88,13 @@ def test_a_symlinked_report_replaces_the_file_it_points_to(tmp_path):
     assert json.loads(target.read_text()) == {"new": True}
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"format": "csv", "content": {}}, "a CSV report needs rows"),
-    ({"format": "json", "rows": []}, "a JSON report needs content"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"format": "csv", "content": {}}, "a CSV report needs rows"),
+        ({"format": "json", "rows": []}, "a JSON report needs content"),
+    ],
+)
 def test_the_missing_option_for_the_format_is_named(tmp_path, args, message):
     result = run(dict(args, path=str(tmp_path / "r")))
     assert result["failed"] is True and message in result["msg"]

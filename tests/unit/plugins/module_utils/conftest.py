@@ -6,11 +6,11 @@
 import pytest
 import responses
 
-from cohort_stub import MoodleStub
+from support.moodle_stub import MoodleStub
 
 
 @pytest.fixture
 def moodle():
-    """The Moodle endpoint of cohort_stub: answers per wsfunction, in order."""
+    """The stub Moodle endpoint (support/moodle_stub.py says when a test needs it): answers per wsfunction, in order."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield MoodleStub(mock)

@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Property tests over bad input (issue 8): moodle_user's validation and planning never crash, never
+"""Property tests over bad input: moodle_user's validation and planning never crash, never
 pass on a record Moodle would refuse, and give every record they hold back a reason.
 
-The oracle is tests/hardening/model.py, an independent model of Moodle's create rules (FACTS.md
-sections 3-4). Moodle is an empty site behind ``responses`` that answers with recorded bodies: the
+The oracle is tests/support/model.py, an independent model of Moodle's create rules
+(docs/moodle-behaviour.md#create-transaction). Moodle is an empty site behind ``responses`` that answers with recorded bodies: the
 admin account for the visibility proof, ``[]`` for every e-mail lookup, so every valid record is
 planned for creation and every planned create is what a real run would send.
 """
@@ -16,17 +16,22 @@ import pytest
 import responses
 from hypothesis import HealthCheck, Phase, example, given, settings
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_plan import plan
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import UserRecord, validate
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
 
-from recorded import ENDPOINT, load_transcript, make_client
-from hardening import model, strategies
+from support.recorded import ENDPOINT, load_transcript, make_client
+from support import model, strategies
 
 # Deterministic and quick enough for CI: a fixed number of examples derived from the test itself, and
 # no shrinking (a failure is reported as found, which keeps a failing run as short as a passing one).
-PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _empty_site_callback(request):
@@ -48,10 +53,18 @@ def planned(people):
 
 @PROPERTY
 @given(strategies.people())
-@example([{"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
-          {"email": "ann@example.org ", "firstname": "Ann", "lastname": "Lee", "create_password": True}])
-@example([{"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
-          {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True}])
+@example(
+    [
+        {"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+        {"email": "ann@example.org ", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+    ]
+)
+@example(
+    [
+        {"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+        {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+    ]
+)
 def test_planned_creates_pass_moodles_rules_and_every_other_record_has_a_reason(people):
     outcomes = planned(people)
 
@@ -74,19 +87,25 @@ def test_awkward_but_valid_people_are_sent_exactly_as_given(people):
     for person, outcome in zip(people, outcomes):
         payload = outcome.record.create_payload()
         assert (payload["firstname"], payload["lastname"], payload["email"]) == (
-            person["firstname"], person["lastname"], person["email"])
+            person["firstname"],
+            person["lastname"],
+            person["email"],
+        )
         assert model.field_problem(payload) is None
 
 
-@pytest.mark.parametrize("firstname, lastname", [
-    ("Anne<b>", "Lee"),          # an HTML tag
-    ("Anne", "Lee<3"),           # "<" not followed by whitespace opens a tag for PHP's strip_tags()
-    ("An\0ne", "Lee"),           # fix_utf8() and strip_tags() drop NUL bytes
-    ("\0", "Lee"),               # blank once the NUL is gone
-])
+@pytest.mark.parametrize(
+    "firstname, lastname",
+    [
+        ("Anne<b>", "Lee"),  # an HTML tag
+        ("Anne", "Lee<3"),  # "<" not followed by whitespace opens a tag for PHP's strip_tags()
+        ("An\0ne", "Lee"),  # fix_utf8() and strip_tags() drop NUL bytes
+        ("\0", "Lee"),  # blank once the NUL is gone
+    ],
+)
 def test_names_that_param_notags_would_alter_are_held_back_with_a_reason(firstname, lastname):
     # firstname/lastname are PARAM_NOTAGS and validate_param() refuses any value its cleaning
-    # changes (FACTS.md section 4: invalidparameter); sending one rolls back the whole batch.
+    # changes (docs/moodle-behaviour.md#create-transaction); sending one rolls back the whole batch.
     people = [{"email": "notags@example.org", "firstname": firstname, "lastname": lastname, "create_password": True}]
 
     outcomes = planned(people)
@@ -106,9 +125,11 @@ def test_a_lone_less_than_sign_followed_by_a_space_is_sent_unchanged():
 
 
 def test_the_same_person_twice_in_other_letter_case_fails_both_with_the_positions():
-    people = [{"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
-              {"email": "bob@example.org", "firstname": "Bob", "lastname": "Lee", "create_password": True},
-              {"email": " ann@example.ORG", "firstname": "Ann", "lastname": "Lee", "create_password": True}]
+    people = [
+        {"email": "Ann@Example.org", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+        {"email": "bob@example.org", "firstname": "Bob", "lastname": "Lee", "create_password": True},
+        {"email": " ann@example.ORG", "firstname": "Ann", "lastname": "Lee", "create_password": True},
+    ]
 
     outcomes = planned(people)
 
@@ -118,10 +139,12 @@ def test_the_same_person_twice_in_other_letter_case_fails_both_with_the_position
 
 
 def test_two_emails_deriving_one_username_are_both_held_back():
-    # derive_username maps both + and ' to _, so both would become a_b@example.org (FACTS.md section 4:
+    # derive_username maps both + and ' to _, so both would become a_b@example.org (docs/moodle-behaviour.md#create-transaction:
     # Moodle refuses a username twice in one create).
-    people = [{"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
-              {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True}]
+    people = [
+        {"email": "a+b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+        {"email": "a'b@example.org", "firstname": "A", "lastname": "B", "create_password": True},
+    ]
 
     outcomes = planned(people)
 

@@ -9,17 +9,17 @@ import pytest
 import requests
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import errors
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client import errors
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import (
     MASK,
     MoodleClient,
     InputTruncatedError,
     RequestTooLargeError,
     endpoint_url,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from support.recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 
 def make_client(**kwargs):
@@ -31,8 +31,9 @@ def make_client(**kwargs):
 def replay(name, rsps=None):
     """Register the recorded answer of transcript ``name`` for the endpoint."""
     record = load_transcript(name)
-    (rsps or responses).add(responses.POST, ENDPOINT, body=record["body"], status=record["http_status"],
-                            content_type=record["content_type"])
+    (rsps or responses).add(
+        responses.POST, ENDPOINT, body=record["body"], status=record["http_status"], content_type=record["content_type"]
+    )
     return record
 
 
@@ -42,10 +43,15 @@ def sent_fields(call):
 
 # -- the request -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("given", [
-    "https://moodle.example.org", "https://moodle.example.org/",
-    "https://moodle.example.org/webservice/rest/server.php",
-])
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://moodle.example.org",
+        "https://moodle.example.org/",
+        "https://moodle.example.org/webservice/rest/server.php",
+    ],
+)
 def test_endpoint_url_accepts_root_or_endpoint(given):
     assert endpoint_url(given) == ENDPOINT
 
@@ -54,10 +60,15 @@ def test_endpoint_url_keeps_a_subdirectory():
     assert endpoint_url("https://example.org/moodle/") == "https://example.org/moodle/webservice/rest/server.php"
 
 
-@pytest.mark.parametrize("bad", [
-    "moodle.example.org", "ftp://moodle.example.org",
-    "https://moodle.example.org/webservice/rest/server.php?wstoken=abc", "https://m.example.org/#x",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "moodle.example.org",
+        "ftp://moodle.example.org",
+        "https://moodle.example.org/webservice/rest/server.php?wstoken=abc",
+        "https://m.example.org/#x",
+    ],
+)
 def test_endpoint_url_refuses_what_could_leak_or_misroute(bad):
     with pytest.raises(ValueError):
         endpoint_url(bad)
@@ -74,18 +85,32 @@ def test_call_posts_token_and_function_first_format_last_and_nothing_in_the_url(
     assert call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     # Token and function first (never lost to truncation), format last (the truncation canary).
     assert sent_fields(call) == [
-        ("wstoken", TOKEN), ("wsfunction", "core_user_get_users_by_field"),
-        ("field", "email"), ("values[0]", "existing.learner@example.com"), ("moodlewsrestformat", "json"),
+        ("wstoken", TOKEN),
+        ("wsfunction", "core_user_get_users_by_field"),
+        ("field", "email"),
+        ("values[0]", "existing.learner@example.com"),
+        ("moodlewsrestformat", "json"),
     ]
 
 
 @responses.activate
 def test_nested_parameters_use_php_brackets_and_booleans_are_0_or_1():
     replay("create_user_createpassword")
-    make_client().call("core_user_create_users", {"users": [{
-        "username": "lab.bob", "createpassword": True, "firstname": "Lab", "lastname": "User",
-        "email": "lab.bob@example.com", "customfields": [{"type": "level", "value": False}],
-    }]})
+    make_client().call(
+        "core_user_create_users",
+        {
+            "users": [
+                {
+                    "username": "lab.bob",
+                    "createpassword": True,
+                    "firstname": "Lab",
+                    "lastname": "User",
+                    "email": "lab.bob@example.com",
+                    "customfields": [{"type": "level", "value": False}],
+                }
+            ]
+        },
+    )
     fields = dict(sent_fields(responses.calls[0]))
     assert fields["users[0][createpassword]"] == "1"
     assert fields["users[0][customfields][0][type]"] == "level"
@@ -112,6 +137,7 @@ def test_tls_verification_on_by_default_and_ca_path_wins():
 
 # -- decoding results and errors -------------------------------------------------------------
 
+
 @responses.activate
 def test_result_is_decoded_json():
     record = replay("create_user_with_password")
@@ -125,18 +151,21 @@ def test_null_result_is_none():
     assert make_client().call("core_cohort_delete_cohort_members", {"members": [{"cohortid": 1, "userid": 8}]}) is None
 
 
-@pytest.mark.parametrize("name, error_class, errorcode", [
-    ("negtoken_invalid_token_lookup", errors.InvalidTokenError, "invalidtoken"),
-    ("negtoken_token_nocap_lookup", errors.AccessDeniedError, "accessexception"),
-    ("create_user_token_nocap_restonly", errors.MissingCapabilityError, "nopermissions"),
-    ("lookup_missing_values", errors.InvalidParameterError, "invalidparameter"),
-    ("wsfunction_unknown", errors.UnknownFunctionError, "invalidrecord"),
-    ("get_cohort_members_nonexistent", errors.NotFoundError, "invalidrecord"),
-    ("m2_delete_users_unknown", errors.NotFoundError, "invaliduser"),
-    ("m2_maintenance_lookup", errors.MaintenanceError, "sitemaintenance"),
-    ("m2_api_user_suspended_lookup", errors.ApiUserRefusedError, "wsaccessusersuspended"),
-    ("lookup_invalid_field", errors.MoodleAPIError, "codingerror"),
-])
+@pytest.mark.parametrize(
+    "name, error_class, errorcode",
+    [
+        ("negtoken_invalid_token_lookup", errors.InvalidTokenError, "invalidtoken"),
+        ("negtoken_token_nocap_lookup", errors.AccessDeniedError, "accessexception"),
+        ("create_user_token_nocap_restonly", errors.MissingCapabilityError, "nopermissions"),
+        ("lookup_missing_values", errors.InvalidParameterError, "invalidparameter"),
+        ("wsfunction_unknown", errors.UnknownFunctionError, "invalidrecord"),
+        ("get_cohort_members_nonexistent", errors.NotFoundError, "invalidrecord"),
+        ("m2_delete_users_unknown", errors.NotFoundError, "invaliduser"),
+        ("m2_maintenance_lookup", errors.MaintenanceError, "sitemaintenance"),
+        ("m2_api_user_suspended_lookup", errors.ApiUserRefusedError, "wsaccessusersuspended"),
+        ("lookup_invalid_field", errors.MoodleAPIError, "codingerror"),
+    ],
+)
 @responses.activate
 def test_error_envelopes_become_typed_errors_keyed_on_errorcode(name, error_class, errorcode):
     record = replay(name)
@@ -149,9 +178,16 @@ def test_error_envelopes_become_typed_errors_keyed_on_errorcode(name, error_clas
 
 @responses.activate
 def test_error_classes_do_not_depend_on_the_exception_class_name():
-    # Moodle 4.5 namespaces exception classes (FACTS.md section 2).
-    responses.add(responses.POST, ENDPOINT, json={
-        "exception": "core\\exception\\moodle_exception", "errorcode": "invalidtoken", "message": "Ungültiges Token"})
+    # Moodle 4.5 namespaces exception classes (docs/moodle-behaviour.md#error-envelope).
+    responses.add(
+        responses.POST,
+        ENDPOINT,
+        json={
+            "exception": "core\\exception\\moodle_exception",
+            "errorcode": "invalidtoken",
+            "message": "Ungültiges Token",
+        },
+    )
     with pytest.raises(errors.InvalidTokenError):
         make_client().call("core_user_get_users_by_field")
 
@@ -187,8 +223,13 @@ def test_http_403_with_empty_body_means_web_services_or_rest_disabled():
 
 @responses.activate
 def test_html_login_page_is_a_clear_non_moodle_error_with_status_and_excerpt():
-    responses.add(responses.POST, ENDPOINT, status=200, content_type="text/html",
-                  body="<!DOCTYPE html><html><head><title>Log in to the site</title></head><body>login</body></html>")
+    responses.add(
+        responses.POST,
+        ENDPOINT,
+        status=200,
+        content_type="text/html",
+        body="<!DOCTYPE html><html><head><title>Log in to the site</title></head><body>login</body></html>",
+    )
     with pytest.raises(errors.NotMoodleResponseError) as caught:
         make_client().call("core_user_get_users_by_field")
     assert "login page" in str(caught.value)
@@ -205,6 +246,7 @@ def test_userprivateaccesskey_is_never_returned():
 
 
 # -- retries and lost answers ----------------------------------------------------------------
+
 
 @responses.activate
 def test_read_is_retried_on_transient_status_then_succeeds():
@@ -285,9 +327,16 @@ def test_tls_failure_is_not_retried_and_says_what_to_do():
     assert len(responses.calls) == 1
 
 
-@pytest.mark.parametrize("value, total, backoff", [
-    (None, 3, 0.5), (0, 0, 0.5), (5, 5, 0.5), ("2", 2, 0.5), ({"total": 4, "backoff_factor": 1}, 4, 1.0),
-])
+@pytest.mark.parametrize(
+    "value, total, backoff",
+    [
+        (None, 3, 0.5),
+        (0, 0, 0.5),
+        (5, 5, 0.5),
+        ("2", 2, 0.5),
+        ({"total": 4, "backoff_factor": 1}, 4, 1.0),
+    ],
+)
 def test_retry_option_accepts_int_or_dict(value, total, backoff):
     policy = RetryPolicy.from_option(value)
     assert (policy.total, policy.backoff_factor) == (total, backoff)
@@ -305,6 +354,7 @@ def test_backoff_doubles_and_is_capped():
 
 
 # -- batching under max_input_vars -----------------------------------------------------------
+
 
 def test_batches_count_every_leaf_field_and_the_fixed_ones():
     client = make_client(max_input_vars=20)
@@ -334,8 +384,12 @@ def test_call_batched_concatenates_and_never_exceeds_max_input_vars():
     for _i in range(3):
         replay("lookup_email_empty")
     client = make_client(max_input_vars=10)
-    assert client.call_batched("core_user_get_users_by_field", "values", ["v%d" % i for i in range(15)],
-                               params={"field": "email"}) == []
+    assert (
+        client.call_batched(
+            "core_user_get_users_by_field", "values", ["v%d" % i for i in range(15)], params={"field": "email"}
+        )
+        == []
+    )
     sizes = [len(sent_fields(call)) for call in responses.calls]
     assert sizes == [10, 10, 7]
 
@@ -345,7 +399,8 @@ def test_a_call_over_max_input_vars_is_refused_before_sending():
         make_client(max_input_vars=5).call("core_user_get_users_by_field", {"field": "email", "values": [1, 2, 3]})
 
 
-# -- PHP's silent truncation past the site's max_input_vars (FACTS.md section 1) -------------
+# -- PHP's silent truncation past the site's max_input_vars (docs/moodle-behaviour.md#silent-truncation)---------
+
 
 def xml_answer(name):
     """A recorded XML answer: what Moodle sends when moodlewsrestformat did not arrive."""
@@ -369,14 +424,17 @@ def test_a_write_whose_tail_php_dropped_is_outcome_unknown_naming_max_input_vars
 
 @responses.activate
 def test_a_read_whose_tail_php_dropped_is_sent_again_in_smaller_batches():
-    responses.add(responses.POST, ENDPOINT, body=xml_answer("format_omitted_xml_lookup"), content_type="application/xml")
+    responses.add(
+        responses.POST, ENDPOINT, body=xml_answer("format_omitted_xml_lookup"), content_type="application/xml"
+    )
     responses.add(responses.POST, ENDPOINT, json=[{"id": 7, "email": "a0@x.org"}])
     responses.add(responses.POST, ENDPOINT, json=[{"id": 8, "email": "a5@x.org"}])
     responses.add(responses.POST, ENDPOINT, json=[])
     responses.add(responses.POST, ENDPOINT, json=[])
     client = make_client(max_input_vars=1000)
-    found = client.call_batched("core_user_get_users_by_field", "values", ["a%d@x.org" % i for i in range(10)],
-                                params={"field": "email"})
+    found = client.call_batched(
+        "core_user_get_users_by_field", "values", ["a%d@x.org" % i for i in range(10)], params={"field": "email"}
+    )
     assert [u["id"] for u in found] == [7, 8]
     # 14 fields were cut, so the client now sends at most 14 // 2 = 7 fields: 3 values a call.
     assert [len(sent_fields(c)) for c in responses.calls] == [14, 7, 7, 7, 5]
@@ -392,11 +450,19 @@ def test_a_single_read_whose_tail_php_dropped_says_what_to_fix():
 
 # -- token hygiene ---------------------------------------------------------------------------
 
+
 @responses.activate
 def test_token_echoed_by_the_server_is_scrubbed_from_errors():
-    responses.add(responses.POST, ENDPOINT, json={
-        "exception": "moodle_exception", "errorcode": "invalidtoken",
-        "message": "Invalid token %s" % TOKEN, "debuginfo": "token=%s" % TOKEN})
+    responses.add(
+        responses.POST,
+        ENDPOINT,
+        json={
+            "exception": "moodle_exception",
+            "errorcode": "invalidtoken",
+            "message": "Invalid token %s" % TOKEN,
+            "debuginfo": "token=%s" % TOKEN,
+        },
+    )
     with pytest.raises(errors.InvalidTokenError) as caught:
         make_client().call("core_user_get_users_by_field")
     text = "%s %r %s" % (caught.value, caught.value.to_result(), caught.value.debuginfo)
@@ -420,9 +486,16 @@ def test_token_is_scrubbed_from_non_moodle_excerpts_and_transport_errors():
 def test_passwords_sent_are_scrubbed_raw_and_form_encoded_from_what_the_server_echoes():
     password = "Hyg!ene-Pass#1 é"
     encoded = "users%5B0%5D%5Bpassword%5D=Hyg%21ene-Pass%231+%C3%A9"
-    responses.add(responses.POST, ENDPOINT, json={
-        "exception": "invalid_parameter_exception", "errorcode": "invalidparameter",
-        "message": "Invalid parameter value detected", "debuginfo": "%s %s %s" % (password, encoded, TOKEN)})
+    responses.add(
+        responses.POST,
+        ENDPOINT,
+        json={
+            "exception": "invalid_parameter_exception",
+            "errorcode": "invalidparameter",
+            "message": "Invalid parameter value detected",
+            "debuginfo": "%s %s %s" % (password, encoded, TOKEN),
+        },
+    )
     with pytest.raises(errors.InvalidParameterError) as caught:
         make_client().call("core_user_create_users", {"users": [{"username": "x", "password": password}]})
     text = str(caught.value)
@@ -430,5 +503,7 @@ def test_passwords_sent_are_scrubbed_raw_and_form_encoded_from_what_the_server_e
     assert text.count(MASK) == 3
 
 
-def test_client_repr_does_not_show_the_token():
-    assert TOKEN not in repr(make_client())
+def test_client_repr_names_the_endpoint_and_never_the_token():
+    client = make_client()
+    assert repr(client) == "MoodleClient(url=%r)" % ENDPOINT
+    assert TOKEN not in str(client)

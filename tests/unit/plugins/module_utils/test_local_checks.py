@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import local_checks
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks import local as local_checks
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 ENV = "MOODLE_BASE_URL=https://moodle.example.org\nMOODLE_TOKEN=%s\nMOODLE_ONEMEMBERSHIP_COHORT_ID=1\n" % TOKEN
@@ -46,9 +46,14 @@ def repo(tmp_path):
 def test_parse_env_reads_laravel_syntax():
     values = local_checks.parse_env(
         "# comment\nexport MOODLE_BASE_URL=\"https://m.example.org\"\nMOODLE_TOKEN='abc' \n"
-        "MOODLE_ONEMEMBERSHIP_COHORT_ID=12 # the cohort\nEMPTY=\nnot a pair\n")
-    assert values == {"MOODLE_BASE_URL": "https://m.example.org", "MOODLE_TOKEN": "abc",
-                      "MOODLE_ONEMEMBERSHIP_COHORT_ID": "12", "EMPTY": ""}
+        "MOODLE_ONEMEMBERSHIP_COHORT_ID=12 # the cohort\nEMPTY=\nnot a pair\n"
+    )
+    assert values == {
+        "MOODLE_BASE_URL": "https://m.example.org",
+        "MOODLE_TOKEN": "abc",
+        "MOODLE_ONEMEMBERSHIP_COHORT_ID": "12",
+        "EMPTY": "",
+    }
 
 
 def test_complete_env_passes(tmp_path):
@@ -137,8 +142,10 @@ def test_leak_scan_reports_every_file_and_line_but_not_the_env(tmp_path):
     write(str(tmp_path / ".git/config"), TOKEN)  # VCS internals are skipped
     item, leaks = local_checks.leak_check([str(tmp_path)], TOKEN, env)
     assert item["status"] == "fail"
-    assert leaks == [{"path": str(tmp_path / "public/js/app.js"), "lines": [1]},
-                     {"path": str(tmp_path / "storage/logs/laravel.log"), "lines": [2, 4]}]
+    assert leaks == [
+        {"path": str(tmp_path / "public/js/app.js"), "lines": [1]},
+        {"path": str(tmp_path / "storage/logs/laravel.log"), "lines": [2, 4]},
+    ]
     assert "laravel.log:2,4" in item["summary"]
     assert "Manage tokens" in item["remediation"]
     assert TOKEN not in json.dumps([item, leaks])

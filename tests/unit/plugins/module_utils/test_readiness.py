@@ -10,19 +10,30 @@ import pytest
 import requests
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import readiness
-from ansible_collections.dsenroll.moodle.plugins.module_utils.client import MoodleClient
-from ansible_collections.dsenroll.moodle.plugins.module_utils.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._checks import site as readiness
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ENROLMENT_FUNCTIONS
 
-from recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
+from support.recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
-GUIDE = list(readiness.GUIDE_FUNCTIONS)
-ORDER = ["endpoint", "transport", "webservices_rest", "token", "service_access",
-         "function:core_user_get_users_by_field", "function:core_user_create_users",
-         "function:core_cohort_add_cohort_members", "user_visibility", "capability:moodle/user:create",
-         "cohort", "least_privilege"]
+GUIDE = list(ENROLMENT_FUNCTIONS)
+ORDER = [
+    "endpoint",
+    "transport",
+    "webservices_rest",
+    "token",
+    "service_access",
+    "function:core_user_get_users_by_field",
+    "function:core_user_create_users",
+    "function:core_cohort_add_cohort_members",
+    "user_visibility",
+    "capability:moodle/user:create",
+    "cohort",
+    "least_privilege",
+]
 
-# The transcript site's TOKEN_OK: the setup guide's three functions, Manager + webservice/rest:use.
+# The transcript site's TOKEN_OK: the three enrolment functions, Manager + webservice/rest:use.
 TOKEN_OK = {
     "core_webservice_get_site_info": "site_info_token_ok",
     "lookup": "lookup_admin_by_id_token_ok",
@@ -94,6 +105,7 @@ def status(report, check_id):
 
 # -- the ready set-up ---------------------------------------------------------------------------
 
+
 def test_guide_token_is_ready_with_every_check_in_order():
     report = assess(TOKEN_OK, cohort_id=1)
     assert [c["id"] for c in report["checks"]] == ORDER
@@ -133,8 +145,9 @@ def test_guide_token_makes_few_calls():
 def test_no_probe_runs_a_write_function_when_probe_capabilities_is_false():
     routes = dict(TOKEN_OK, **{"key:core_user_create_users": "create_users_empty_array_omitted_token_ok"})
     report = assess(routes, cohort_id=1, probe_capabilities=False)
-    writes = [f for f in report["fields"] if f["wsfunction"] in ("core_user_create_users",
-                                                                 "core_cohort_add_cohort_members")]
+    writes = [
+        f for f in report["fields"] if f["wsfunction"] in ("core_user_create_users", "core_cohort_add_cohort_members")
+    ]
     assert writes and all(readiness.PROBE_KEY in f for f in writes)
     assert status(report, "function:core_user_create_users") == "pass"
     assert status(report, "capability:moodle/user:create") == "skip"
@@ -155,12 +168,18 @@ def test_unverified_certificate_warns():
 
 # -- site info -----------------------------------------------------------------------------------
 
+
 def test_full_service_lists_site_and_warns_about_extra_functions():
     report = assess(TOKEN_FULL, cohort_id=1)
     assert report["ready"] is True
-    assert report["site"] == {"sitename": "Moodle Lab", "release": "4.4.3+ (Build: 20240910)",
-                              "version": "2024042203.03", "username": "ds-enroll-api", "userid": 3,
-                              "userissiteadmin": False}
+    assert report["site"] == {
+        "sitename": "Moodle Lab",
+        "release": "4.4.3+ (Build: 20240910)",
+        "version": "2024042203.03",
+        "username": "ds-enroll-api",
+        "userid": 3,
+        "userissiteadmin": False,
+    }
     assert "core_user_get_users" in report["functions"]
     least = report["by_id"]["least_privilege"]
     assert least["status"] == "warn"
@@ -203,6 +222,7 @@ def test_function_missing_from_listed_service_fails_with_the_functions_page():
 
 # -- probing when site info is refused ---------------------------------------------------------
 
+
 def test_missing_functions_found_by_probing_while_lookup_answers():
     routes = {
         "core_webservice_get_site_info": "m2_site_info_token_missing_fn",
@@ -231,16 +251,20 @@ def test_unknown_function_name_is_reported_as_such():
     assert "no function of this name" in item["summary"]
 
 
-@pytest.mark.parametrize("transcript", ["negtoken_token_nocap_lookup", "negtoken_token_iprestricted_lookup",
-                                        "negtoken_token_unauthorised_lookup"])
+@pytest.mark.parametrize(
+    "transcript",
+    ["negtoken_token_nocap_lookup", "negtoken_token_iprestricted_lookup", "negtoken_token_unauthorised_lookup"],
+)
 def test_refused_everywhere_without_debuginfo_lists_the_remaining_causes_most_likely_first(transcript):
     report = assess({}, default=transcript)
     item = report["by_id"]["service_access"]
     assert item["status"] == "fail"
     assert status(report, "token") == "pass"
     remediation = item["remediation"]
-    positions = [remediation.index(marker) for marker in (
-        "webservice/rest:use", "Manage tokens", "Authorised users", "tick Enabled")]
+    positions = [
+        remediation.index(marker)
+        for marker in ("webservice/rest:use", "Manage tokens", "Authorised users", "tick Enabled")
+    ]
     assert positions == sorted(positions)
     assert all(status(report, check_id) == "skip" for check_id in ORDER[5:])
     assert report["ready"] is False
@@ -271,6 +295,7 @@ def test_debuginfo_of_unauthorised_user_points_at_the_service():
 
 
 # -- the token -----------------------------------------------------------------------------------
+
 
 def test_unknown_token_fails_token_and_skips_the_rest():
     report = assess({}, default="negtoken_invalid_token_lookup")
@@ -308,6 +333,7 @@ def test_suspended_api_user_fails_service_access():
 
 # -- web services, endpoint ---------------------------------------------------------------------
 
+
 def test_web_services_or_rest_disabled_names_both_admin_pages():
     report = assess({}, default="ws_disabled_lookup")
     assert status(report, "endpoint") == "pass"
@@ -326,8 +352,9 @@ def test_maintenance_mode_fails_endpoint():
 
 
 def test_html_login_page_is_not_a_moodle_endpoint():
-    login_page = ('<!DOCTYPE html><html><body><form action="https://moodle.example.org/login/index.php">'
-                  '</form></body></html>')
+    login_page = (
+        '<!DOCTYPE html><html><body><form action="https://moodle.example.org/login/index.php"></form></body></html>'
+    )
     with responses.RequestsMock() as rsps:
         rsps.add(responses.POST, ENDPOINT, body=login_page, status=200, content_type="text/html")
         report = readiness.assess(MoodleClient(BASE_URL, TOKEN, retry_policy=RetryPolicy(total=0)))
@@ -366,9 +393,13 @@ def test_tls_failure_fails_transport():
 
 # -- visibility, capability, cohort ----------------------------------------------------------------
 
+
 def test_rest_only_user_cannot_see_users_nor_create():
-    routes = dict(TOKEN_OK, lookup="lookup_admin_by_id_token_nocap_restonly",
-                  create="probe_create_blank_username_token_nocap_restonly")
+    routes = dict(
+        TOKEN_OK,
+        lookup="lookup_admin_by_id_token_nocap_restonly",
+        create="probe_create_blank_username_token_nocap_restonly",
+    )
     report = assess(routes)
     visibility = report["by_id"]["user_visibility"]
     assert visibility["status"] == "fail"
@@ -401,8 +432,11 @@ def test_no_cohort_given_skips_the_cohort_check():
 
 
 def test_the_token_never_appears_in_the_report():
-    for routes, default in ((TOKEN_OK, None), ({}, "negtoken_token_nocap_lookup__debug"),
-                            ({}, "negtoken_invalid_token_lookup")):
+    for routes, default in (
+        (TOKEN_OK, None),
+        ({}, "negtoken_token_nocap_lookup__debug"),
+        ({}, "negtoken_invalid_token_lookup"),
+    ):
         report = assess(routes, default=default, cohort_id=1)
         del report["fields"]  # what the fake site received, token included
         assert TOKEN not in json.dumps(report)

@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl
 import pytest
 import responses
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils import user_lookup
-from recorded import ENDPOINT, load_transcript, make_client
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users import lookup as user_lookup
+from support.recorded import ENDPOINT, load_transcript, make_client
 
 
 def fields(call):
@@ -23,12 +23,21 @@ def existing_learner():
 
 def test_email_spellings_are_as_given_and_lowercased_without_repeats():
     assert user_lookup.email_spellings([" Ann@Example.org ", "ann@example.org", "bob@example.org"]) == [
-        "Ann@Example.org", "ann@example.org", "bob@example.org"]
+        "Ann@Example.org",
+        "ann@example.org",
+        "bob@example.org",
+    ]
 
 
-@pytest.mark.parametrize("raw, clean", [
-    ("Lab.Bob", "lab.bob"), (" jane doe ", "janedoe"), ("o'neil+x@y", "oneilx@y"), ("ok_name-1.2@x", "ok_name-1.2@x"),
-])
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Lab.Bob", "lab.bob"),
+        (" jane doe ", "janedoe"),
+        ("o'neil+x@y", "oneilx@y"),
+        ("ok_name-1.2@x", "ok_name-1.2@x"),
+    ],
+)
 def test_clean_username_mirrors_param_username(raw, clean):
     assert user_lookup.clean_username(raw) == clean
     assert user_lookup.is_clean_username(clean)
@@ -44,7 +53,10 @@ def test_find_by_email_queries_both_spellings_and_groups_case_insensitively():
     found = user_lookup.find_by_email(make_client(), ["Existing.Learner@Example.com", "new@example.org"])
     sent = parse_qsl(responses.calls[0].request.body)
     assert [v for k, v in sent if k.startswith("values")] == [
-        "Existing.Learner@Example.com", "existing.learner@example.com", "new@example.org"]
+        "Existing.Learner@Example.com",
+        "existing.learner@example.com",
+        "new@example.org",
+    ]
     assert [u["id"] for u in found["existing.learner@example.com"]] == [7]
     assert found["new@example.org"] == []
 

@@ -5,8 +5,8 @@
 
 import pytest
 
-from ansible_collections.dsenroll.moodle.plugins.module_utils.form import flatten
-from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records import (
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.form import flatten
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import (
     UserRecord,
     create_problem,
     derive_username,
@@ -16,7 +16,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.user_records impor
     validate,
 )
 
-from recorded import load_transcript
+from support.recorded import load_transcript
 
 
 def rec(index=0, match_by="email", **spec):
@@ -29,32 +29,46 @@ def existing_learner():
     return load_transcript("lookup_email_existing")["body_parsed"][0]
 
 
-@pytest.mark.parametrize("email, username", [
-    ("Ada.Lovelace@Example.org", "ada.lovelace@example.org"),
-    ("Anne-Marie.O'Neil+x@Example.org", "anne-marie.o_neil_x@example.org"),
-    ("  first_last@example.org ", "first_last@example.org"),
-])
+@pytest.mark.parametrize(
+    "email, username",
+    [
+        ("Ada.Lovelace@Example.org", "ada.lovelace@example.org"),
+        ("Anne-Marie.O'Neil+x@Example.org", "anne-marie.o_neil_x@example.org"),
+        ("  first_last@example.org ", "first_last@example.org"),
+    ],
+)
 def test_username_is_derived_from_the_email_with_rejected_characters_replaced(email, username):
     assert derive_username(email) == username
     assert rec(email=email).username == username
 
 
-@pytest.mark.parametrize("address, valid", [
-    ("ada@example.org", True), ("o'neil+tag@sub.example.org", True), ("no-at-sign.example.org", False),
-    ("two@@example.org", False), ("space in@example.org", False), ("<ada>@example.org", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "address, valid",
+    [
+        ("ada@example.org", True),
+        ("o'neil+tag@sub.example.org", True),
+        ("no-at-sign.example.org", False),
+        ("two@@example.org", False),
+        ("space in@example.org", False),
+        ("<ada>@example.org", False),
+        ("", False),
+    ],
+)
 def test_email_syntax_follows_moodles_validate_email(address, valid):
     assert is_valid_email(address) is valid
 
 
 def test_invalid_records_get_a_reason_and_valid_ones_none():
-    records = validate([
-        rec(0, email="ok@example.org"),
-        rec(1, email="not-an-email"),
-        rec(2, email=None),
-        rec(3, email="upper@example.org", username="Upper.Case"),
-        rec(4, email="bad@example.org", username="has space"),
-    ], "present")
+    records = validate(
+        [
+            rec(0, email="ok@example.org"),
+            rec(1, email="not-an-email"),
+            rec(2, email=None),
+            rec(3, email="upper@example.org", username="Upper.Case"),
+            rec(4, email="bad@example.org", username="has space"),
+        ],
+        "present",
+    )
     problems = [r.problem for r in records]
     assert problems[0] is None
     assert "not a valid e-mail" in problems[1]
@@ -64,11 +78,15 @@ def test_invalid_records_get_a_reason_and_valid_ones_none():
 
 
 def test_duplicate_emails_in_any_case_fail_every_occurrence():
-    records = validate([rec(0, email="Ann@example.org"), rec(1, email="bob@example.org"),
-                        rec(2, email="ann@EXAMPLE.org")], "present")
+    records = validate(
+        [rec(0, email="Ann@example.org"), rec(1, email="bob@example.org"), rec(2, email="ann@EXAMPLE.org")], "present"
+    )
     assert records[1].problem is None
-    assert records[0].problem == records[2].problem == (
-        "the same e-mail address (in any letter case) appears in input items 1, 3")
+    assert (
+        records[0].problem
+        == records[2].problem
+        == ("the same e-mail address (in any letter case) appears in input items 1, 3")
+    )
 
 
 def test_match_by_username_needs_no_email_for_absent_but_a_valid_username():
@@ -83,27 +101,42 @@ def test_overlong_field_is_refused_before_sending():
     assert record.problem == "phone1 is longer than the 20 characters Moodle allows"
 
 
-@pytest.mark.parametrize("spec, problem", [
-    ({"firstname": " "}, "firstname is required to create the user"),
-    ({"lastname": None}, "lastname is required to create the user"),
-    ({"create_password": False}, "password or create_password is required to create a user with auth manual"),
-    ({"create_password": False, "auth": "ldap"}, None),
-    ({"create_password": False, "password": "Str0ng#Passw0rd"}, None),
-])
+@pytest.mark.parametrize(
+    "spec, problem",
+    [
+        ({"firstname": " "}, "firstname is required to create the user"),
+        ({"lastname": None}, "lastname is required to create the user"),
+        ({"create_password": False}, "password or create_password is required to create a user with auth manual"),
+        ({"create_password": False, "auth": "ldap"}, None),
+        ({"create_password": False, "password": "Str0ng#Passw0rd"}, None),
+    ],
+)
 def test_create_problems_mirror_moodles_create_checks(spec, problem):
     assert create_problem(rec(email="a@example.org", **spec)) == problem
 
 
 def test_create_payload_has_only_keys_moodle_accepts_and_booleans_as_0_1():
-    record = rec(email=" Ada@Example.org ", password="Str0ng#Passw0rd", department="Ops",
-                 customfields={"team": "blue", "level": 3}, city=None)
+    record = rec(
+        email=" Ada@Example.org ",
+        password="Str0ng#Passw0rd",
+        department="Ops",
+        customfields={"team": "blue", "level": 3},
+        city=None,
+    )
     fields = dict(flatten({"users": [record.create_payload()]}))
     assert fields == {
-        "users[0][username]": "ada@example.org", "users[0][firstname]": "Lab", "users[0][lastname]": "User",
-        "users[0][email]": "Ada@Example.org", "users[0][department]": "Ops", "users[0][auth]": "manual",
-        "users[0][password]": "Str0ng#Passw0rd", "users[0][createpassword]": "1",
-        "users[0][customfields][0][type]": "level", "users[0][customfields][0][value]": "3",
-        "users[0][customfields][1][type]": "team", "users[0][customfields][1][value]": "blue",
+        "users[0][username]": "ada@example.org",
+        "users[0][firstname]": "Lab",
+        "users[0][lastname]": "User",
+        "users[0][email]": "Ada@Example.org",
+        "users[0][department]": "Ops",
+        "users[0][auth]": "manual",
+        "users[0][password]": "Str0ng#Passw0rd",
+        "users[0][createpassword]": "1",
+        "users[0][customfields][0][type]": "level",
+        "users[0][customfields][0][value]": "3",
+        "users[0][customfields][1][type]": "team",
+        "users[0][customfields][1][value]": "blue",
     }
 
 
@@ -121,8 +154,14 @@ def test_differences_ignore_email_case_and_missing_empty_fields():
 
 def test_differences_name_each_given_field_that_differs():
     learner = existing_learner()
-    record = rec(email="existing.learner@example.com", firstname="Existing", lastname="Learner",
-                 department="Ops", auth="manual", customfields={"team": "blue"})
+    record = rec(
+        email="existing.learner@example.com",
+        firstname="Existing",
+        lastname="Learner",
+        department="Ops",
+        auth="manual",
+        customfields={"team": "blue"},
+    )
     assert differences(record, learner) == {"department": ("", "Ops"), "customfields.team": ("", "blue")}
 
 
@@ -132,13 +171,16 @@ def test_update_payload_sends_the_id_and_changed_fields_only():
     assert payload == {"id": 7, "department": "Ops", "customfields": [{"type": "team", "value": "blue"}]}
 
 
-@pytest.mark.parametrize("spec, problem", [
-    ({"firstname": "Anne<b>"}, "firstname contains markup or a NUL byte that Moodle would strip"),
-    ({"department": "R&D <script>"}, "department contains markup or a NUL byte that Moodle would strip"),
-    ({"lastname": "Lee\0"}, "lastname contains markup or a NUL byte that Moodle would strip"),
-    ({"country": "France"}, "country must be a two-letter code such as FR, not 'France'"),
-    ({"firstname": "A < B", "country": "fr"}, None),
-])
+@pytest.mark.parametrize(
+    "spec, problem",
+    [
+        ({"firstname": "Anne<b>"}, "firstname contains markup or a NUL byte that Moodle would strip"),
+        ({"department": "R&D <script>"}, "department contains markup or a NUL byte that Moodle would strip"),
+        ({"lastname": "Lee\0"}, "lastname contains markup or a NUL byte that Moodle would strip"),
+        ({"country": "France"}, "country must be a two-letter code such as FR, not 'France'"),
+        ({"firstname": "A < B", "country": "fr"}, None),
+    ],
+)
 def test_values_moodles_param_cleaning_would_change_are_refused_locally(spec, problem):
     record = validate([rec(email="a@example.org", **spec)], "present")[0]
     assert (record.problem or "").startswith(problem or "") and bool(record.problem) is bool(problem)

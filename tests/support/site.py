@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: dsenroll.moodle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Clients on the in-process simulator (the ``moodle_sim`` fixture), and what they sent.
+
+The simulator is the fake Moodle of the unit tests wherever it can answer: it is proven against the real
+recordings (tests/contract), so a test on it exercises Moodle's behaviour rather than a test's idea of it.
+"""
+
+from urllib.parse import parse_qsl
+
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
+from moodlesim import TOKENS
+from moodlesim.state import CAP_REST_USE, MANAGER
+
+# The seeded site's tokens: the three enrolment functions, and every function the collection calls.
+ENROLMENT_TOKEN = TOKENS["TOKEN_OK"]
+FULL_TOKEN = TOKENS["TOKEN_FULL"]
+# A user with webservice/rest:use only: Moodle's visibility filter hides every other user from it.
+REST_ONLY_TOKEN = TOKENS["TOKEN_NOCAP_RESTONLY"]
+# The API user of ENROLMENT_TOKEN and FULL_TOKEN.
+API_USER_ID = 3
+MANAGER_WITHOUT_CREATE = sorted((MANAGER - {"moodle/user:create"}) | {CAP_REST_USE})
+
+
+class SentCalls(object):
+    """The calls a client sent, as ``(wsfunction, [(field, value), ...])`` in order."""
+
+    def __init__(self, client):
+        self.calls = []
+        post = client.session.post
+
+        def recording_post(url, data=None, **kwargs):
+            fields = list(data) if isinstance(data, (list, tuple)) else parse_qsl(data or "")
+            self.calls.append((dict(fields).get("wsfunction"), fields))
+            return post(url, data=data, **kwargs)
+
+        client.session.post = recording_post
+
+    def of(self, wsfunction):
+        return [fields for fn, fields in self.calls if fn == wsfunction]
+
+
+def sim_client(sim, token=ENROLMENT_TOKEN, max_input_vars=1000):
+    """A client of the simulator ``sim`` without retries (a fault injected once is met once)."""
+    return MoodleClient(sim.url, token, max_input_vars=max_input_vars, retry_policy=RetryPolicy(total=0))
+
+
+def accounts_with_email(sim, email):
+    """The simulator's accounts having ``email`` in any letter case (deleted ones left out)."""
+    return [u for u in sim.users() if (u.get("email") or "").lower() == email.lower() and not u.get("deleted")]
