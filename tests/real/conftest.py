@@ -244,6 +244,12 @@ class RealSite(object):
     def by_id(self, user_id):
         return self.reader.call("core_user_get_users_by_field", {"field": "id", "values": [user_id]}) or []
 
+    def labels(self, user_ids):
+        """The members as moodle_cohort_member's diff names them: ``<e-mail> (id N)``, in id order."""
+        found = get_users_by_field(self.reader, "id", sorted(user_ids)) if user_ids else []
+        emails = dict((int(u["id"]), u.get("email")) for u in found)
+        return ["%s (id %d)" % (emails[uid], uid) for uid in sorted(user_ids)]
+
     def members(self, cohort_id):
         """The cohort's member ids, sorted."""
         try:

@@ -144,15 +144,6 @@ def test_an_email_stored_in_mixed_case_is_found_only_with_core_user_get_users_an
     assert len(site.find(lower)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "moodle_user: Moodle checks the username before the e-mail, so a create for an e-mail stored in another "
-        "letter case is refused for the username (derived from the e-mail) and the module reports 'username ... "
-        "already belongs to another Moodle account' instead of comparing that account's e-mail (check mode says exists)"
-    ),
-)
 def test_an_email_in_another_case_than_stored_finds_the_account_whose_username_came_from_it(real_site, lab):
     site = real_site
     lower = site.email("samename")

@@ -172,6 +172,15 @@ class NotFoundError(MoodleAPIError):
     remediation = "A record the call names does not exist in Moodle (check the id)."
 
 
+# Moodle 5.0 without debugging reports every missing record alike, without naming the table or the user
+# (docs/moodle-behaviour.md#releases-and-databases): the caller knows from the context which record it was.
+UNNAMED_RECORD = "invalidrecordunknown"
+
+
+def is_unnamed_missing_record(err):
+    return isinstance(err, NotFoundError) and err.errorcode == UNNAMED_RECORD
+
+
 class UnknownFunctionError(NotFoundError):
     remediation = "This Moodle version has no such web service function: check its name and the Moodle release."
 
@@ -208,6 +217,7 @@ _BY_ERRORCODE = {
     "invalidparameter": InvalidParameterError,
     "invalidrecord": NotFoundError,
     "invaliduser": NotFoundError,
+    UNNAMED_RECORD: NotFoundError,
     "sitemaintenance": MaintenanceError,
 }
 

@@ -13,6 +13,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors imp
     MissingCapabilityError,
     MoodleError,
     NotFoundError,
+    is_unnamed_missing_record,
     OutcomeUnknownError,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter
@@ -344,9 +345,15 @@ class CohortRemover(BatchWriter):
         except AccessDeniedError:
             raise FunctionRequiredError("removing members needs %s" % DELETE_COHORT_MEMBERS, DELETE_COHORT_MEMBERS)
         except NotFoundError as err:
-            if getattr(err, "errorcode", None) != "invaliduser":
-                raise CohortNotFoundError("%s: %s" % (self.cohort.label(), err.message), DELETE_COHORT_MEMBERS)
-            raise
+            if self._names_a_user(err):
+                raise  # one unknown user fails the whole call: the batch is split to find it
+            if is_unnamed_missing_record(err):
+                raise CohortNotFoundError(
+                    "%s or one of the users does not exist (Moodle 5.0 names the missing record only when developer "
+                    "debugging is on)" % self.cohort.label(),
+                    DELETE_COHORT_MEMBERS,
+                )
+            raise CohortNotFoundError("%s: %s" % (self.cohort.label(), err.message), DELETE_COHORT_MEMBERS)
         for uid in items:
             if self.exact:
                 self.outcomes[uid] = (REMOVED, "removed from the cohort")
@@ -356,8 +363,15 @@ class CohortRemover(BatchWriter):
                     "not a member now; whether it was one before is unknown without %s" % GET_COHORT_MEMBERS,
                 )
 
+    def _names_a_user(self, err):
+        """The missing record is a user: Moodle says so (``invaliduser``), or Moodle 5.0 does not say which record
+        is missing while the cohort is known to exist (read by name or by its members)."""
+        if err.errorcode == "invaliduser":
+            return True
+        return is_unnamed_missing_record(err) and (self.exact or self.cohort.name is not None)
+
     def refuses_one(self, err):
-        return isinstance(err, NotFoundError) and getattr(err, "errorcode", None) == "invaliduser"
+        return isinstance(err, NotFoundError) and self._names_a_user(err)
 
     def refused(self, item, err):
         self.outcomes[item] = (NOT_MEMBER, "no Moodle user with id %d, so not a member" % item)

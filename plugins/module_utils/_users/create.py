@@ -157,7 +157,13 @@ class UserCreator(BatchWriter):
                 continue
             debuginfo = getattr(err, "debuginfo", None) or ""
             owner = taken.get(outcome.record.username)
-            if owner is not None:
+            if owner is not None and normalize_email(owner.get("email") or "") == normalize_email(outcome.record.email):
+                # The same person: a case-sensitive lookup missed the e-mail stored in another letter case, and
+                # the username derived from it was taken first (docs/moodle-behaviour.md#email-case).
+                self._settle(
+                    outcome, [owner], how="matched %s (the same e-mail in another letter case)" % owner["email"]
+                )
+            elif owner is not None:
                 outcome.fail(
                     "username %r already belongs to another Moodle account (id %s); give this user another "
                     "username" % (outcome.record.username, owner.get("id"))

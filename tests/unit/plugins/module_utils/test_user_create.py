@@ -3,11 +3,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Batched creates on the simulated Moodle: splitting around refused records, lost answers, explaining refusals."""
 
+import pytest
+
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import error_from_envelope
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.create import UserCreator
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
+
+from moodlesim import TOKENS
 
 from support.recorded import load_transcript
 from support.site import API_USER_ID, FULL_TOKEN, MANAGER_WITHOUT_CREATE, SentCalls, accounts_with_email, sim_client
@@ -133,6 +137,18 @@ def test_username_taken_by_another_account_is_named(moodle_sim):
         "username 'taken@example.org' already belongs to another Moodle account (id %d); "
         "give this user another username" % owner["id"]
     )
+
+
+@pytest.mark.parametrize("token", ["TOKEN_OK", "TOKEN_FULL"])
+def test_username_taken_by_the_same_email_in_another_case_is_that_account(moodle_sim, token):
+    # The username was derived from the e-mail, so Moodle refuses the username before it compares e-mails.
+    owner = moodle_sim.add_user("same.name@example.org", "Same.Name@Example.org", firstname="Lab", lastname="User")
+    client = sim_client(moodle_sim, token=TOKENS[token])
+    outcomes = planned(client, ["same.name@example.org"])
+    create(client, outcomes)
+    assert (outcomes[0].status, outcomes[0].id) == ("exists", owner["id"])
+    assert "the same e-mail in another letter case" in outcomes[0].msg
+    assert len(accounts_with_email(moodle_sim, "same.name@example.org")) == 1
 
 
 def test_missing_create_capability_stops_the_creates_and_fails_every_new_user(moodle_sim):
