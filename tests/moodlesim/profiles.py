@@ -23,8 +23,8 @@ PROFILES = sorted("%s-%s" % (release, db) for release in RELEASES for db in DATA
 
 def settings_for(profile):
     """The site settings that make the simulator answer as ``profile`` (e.g. ``5.0-mariadb``)."""
-    release, _, db = (profile or DEFAULT).partition("-")
-    if release not in RELEASES or db not in DATABASES:
+    release, dash, db = (profile or DEFAULT).partition("-")
+    if not dash or release not in RELEASES or db not in DATABASES:
         raise ValueError("unknown profile %r (known: %s)" % (profile, ", ".join(PROFILES)))
     name, version, branch = RELEASES[release]
     return {"release": name, "version": version, "branch": branch, "email_case_sensitive": DATABASES[db]}
