@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 
+from moodlesim.seed import TOKEN_NAMES  # the lab writes them as MOODLE_LAB_<name>, named as in the simulator
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError, MoodleError
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import (
@@ -41,18 +42,6 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup impo
 
 REQUIRED = ("MOODLE_BASE_URL", "MOODLE_TOKEN", "MOODLE_ONEMEMBERSHIP_COHORT_ID")
 DEFAULT_LAB_ENV = os.path.join(harness.REPO, "build", "lab", "default", "lab.env")
-# The lab's tokens (tools/moodle_lab writes them as MOODLE_LAB_<name>), named as in the simulator.
-LAB_TOKENS = (
-    "TOKEN_OK",
-    "TOKEN_FULL",
-    "TOKEN_MISSING_FN",
-    "TOKEN_UNAUTHORISED",
-    "TOKEN_NOCAP",
-    "TOKEN_NOCAP_RESTONLY",
-    "TOKEN_EXPIRED",
-    "TOKEN_IPRESTRICTED",
-    "TOKEN_SITEADMIN",
-)
 # The lab's configured values of the settings tests change (restored after each such test).
 CONFIGURED = {
     "enablewebservices": "1",
@@ -316,7 +305,7 @@ def lab_site(path):
     missing = [k for k in REQUIRED + ("MOODLE_LAB_NAME", "MOODLE_LAB_TOOL") if not values.get(k)]
     if missing:
         pytest.skip("%s lacks %s: bring the lab up again with `make lab`" % (path, ", ".join(missing)))
-    tokens = dict((name, values["MOODLE_LAB_" + name]) for name in LAB_TOKENS if values.get("MOODLE_LAB_" + name))
+    tokens = dict((name, values["MOODLE_LAB_" + name]) for name in TOKEN_NAMES if values.get("MOODLE_LAB_" + name))
     return RealSite(
         values["MOODLE_BASE_URL"],
         values["MOODLE_TOKEN"],
