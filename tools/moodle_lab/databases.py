@@ -5,6 +5,7 @@ snapshot of it taken right after the site was configured, which ``reset`` copies
 """
 
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ import time
 from . import system
 from .errors import LabError
 
+# Where a server's files go when the account it runs as cannot enter the checkout (Database._move_home).
+OUTSIDE_HOMES = "/var/lib/moodle-lab"
 DB_NAME = "moodle"
 SNAPSHOT = "moodle_configured"
 DB_USER = "moodle"
@@ -25,7 +28,8 @@ class Database:
     php_package = None
 
     def __init__(self, home, port):
-        self.home = home  # the lab's folder for this server: data/, run/, server.log
+        # The lab's folder for this server (data/, run/, server.log), or where its link points (prepare_home).
+        self.home = os.path.realpath(home)
         self.port = port
         self.user = system.ensure_lab_user() if system.is_root() else None
 
@@ -43,15 +47,26 @@ class Database:
 
     def prepare_home(self):
         os.makedirs(self.home, exist_ok=True)
-        os.makedirs(self.rundir, exist_ok=True)
         if self.user:
             system.chown_tree(self.home, self.user)
             if not system.user_can_write(self.user, self.home):
-                raise LabError(
-                    "the unprivileged account %s cannot reach %s (a parent folder is closed to other"
-                    " users); put the checkout under a folder others may enter, e.g. chmod o+x on"
-                    " each parent" % (self.user, self.home)
-                )
+                self._move_home()
+        os.makedirs(self.rundir, exist_ok=True)
+        if self.user:
+            system.chown_tree(self.home, self.user)
+
+    def _move_home(self):
+        """The checkout is under a folder the server's account cannot enter (such as /root): keep the server's
+        files in a folder of that account's own, linked from the lab."""
+        link = self.home
+        target = os.path.join(OUTSIDE_HOMES, hashlib.sha1(link.encode()).hexdigest()[:16])
+        os.makedirs(target, exist_ok=True)
+        system.chown_tree(target, self.user)
+        if not system.user_can_write(self.user, target):
+            raise LabError("the unprivileged account %s can reach neither %s nor %s" % (self.user, link, target))
+        shutil.rmtree(link)
+        os.symlink(target, link)
+        self.home = target
 
     def install_args(self):
         """Options of Moodle's admin/cli/install.php for this server."""

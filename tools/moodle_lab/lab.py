@@ -222,6 +222,9 @@ class Lab:
 
     def destroy(self):
         self.down()
+        database_home = self.path("db")
+        if os.path.islink(database_home):  # kept outside the checkout (databases.Database._move_home)
+            shutil.rmtree(os.path.realpath(database_home), ignore_errors=True)
         shutil.rmtree(self.home, ignore_errors=True)
         self.state = {}
 

@@ -220,3 +220,22 @@ def test_the_lab_name_may_come_before_or_after_the_command(tmp_path, capsys):
     assert '"name": "first"' in capsys.readouterr().out
     assert main(["status", "--name", "second", "--root", str(tmp_path)]) == 3
     assert '"name": "second"' in capsys.readouterr().out
+
+
+def test_a_checkout_the_database_account_cannot_enter_keeps_the_server_files_outside_linked(tmp_path, monkeypatch):
+    from moodle_lab import databases
+
+    outside = tmp_path / "outside"
+    monkeypatch.setattr(databases, "OUTSIDE_HOMES", str(outside))
+    monkeypatch.setattr(system, "is_root", lambda: True)
+    monkeypatch.setattr(system, "ensure_lab_user", lambda: "labaccount")
+    monkeypatch.setattr(system, "chown_tree", lambda path, user: None)
+    # The account reaches only the folder made for it outside the checkout.
+    monkeypatch.setattr(system, "user_can_write", lambda user, path: path.startswith(str(outside)))
+    home = tmp_path / "checkout" / "build" / "lab" / "x" / "db"
+    database = PostgreSQL(str(home), 25432)
+    database.prepare_home()
+    assert os.path.islink(str(home)) and database.home.startswith(str(outside))
+    assert os.path.isdir(database.rundir) and os.path.realpath(str(home)) == database.home
+    # A later command finds the same place through the link.
+    assert PostgreSQL(str(home), 25432).home == database.home
