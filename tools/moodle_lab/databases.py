@@ -306,41 +306,54 @@ class MariaDB(Database):
         )
 
     def snapshot(self):
-        dump = system.run(
-            [
-                "mariadb-dump",
-                "--no-defaults",
-                "-S",
-                self.socket,
-                "-u",
-                "root",
-                "--single-transaction",
-                "--skip-lock-tables",
-                "--add-drop-table",
-                DB_NAME,
-            ]
-        ).stdout
-        with open(self._dump_path(), "w") as handle:
-            handle.write(dump)
+        argv = [
+            "mariadb-dump",
+            "--no-defaults",
+            "-S",
+            self.socket,
+            "-u",
+            "root",
+            "--single-transaction",
+            "--skip-lock-tables",
+            "--add-drop-table",
+            DB_NAME,
+        ]
+        # Straight to the file, with the server's complaint kept apart; tried twice, since a dump is harmless
+        # to repeat and a busy machine has been seen to break one off.
+        for attempt in (1, 2):
+            with open(self._dump_path(), "w") as handle:
+                result = subprocess.run(argv, stdout=handle, stderr=subprocess.PIPE, text=True, check=False)
+            if result.returncode == 0:
+                return
+            time.sleep(2 * attempt)
+        os.unlink(self._dump_path())
+        raise LabError(
+            "saving the configured site (mariadb-dump, exit %d) failed twice: %s; the server's log: %s"
+            % (result.returncode, result.stderr.strip()[-800:], self.log)
+        )
 
     def has_snapshot(self):
         return os.path.isfile(self._dump_path())
 
     def restore(self):
-        self._client(
-            "DROP DATABASE IF EXISTS %s" % DB_NAME,
-            "CREATE DATABASE %s DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % DB_NAME,
-        )
-        with open(self._dump_path()) as dump:
-            result = subprocess.run(
-                ["mariadb", "--no-defaults", "-S", self.socket, "-u", "root", DB_NAME],
-                stdin=dump,
-                text=True,
-                capture_output=True,
-                check=False,
+        # Tried twice, like the dump: dropping and loading again is harmless.
+        for attempt in (1, 2):
+            self._client(
+                "DROP DATABASE IF EXISTS %s" % DB_NAME,
+                "CREATE DATABASE %s DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % DB_NAME,
             )
-        if result.returncode != 0:
-            raise LabError("restoring the configured site into MariaDB failed: %s" % result.stderr.strip()[-500:])
+            with open(self._dump_path()) as dump:
+                result = subprocess.run(
+                    ["mariadb", "--no-defaults", "-S", self.socket, "-u", "root", DB_NAME],
+                    stdin=dump,
+                    text=True,
+                    capture_output=True,
+                    check=False,
+                )
+            if result.returncode == 0:
+                return
+            time.sleep(2 * attempt)
+        raise LabError("restoring the configured site into MariaDB failed: %s" % result.stderr.strip()[-500:])
 
 
 KINDS = {"pgsql": PostgreSQL, "postgres": PostgreSQL, "postgresql": PostgreSQL, "mariadb": MariaDB}
