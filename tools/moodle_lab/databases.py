@@ -176,9 +176,6 @@ class PostgreSQL(Database):
             "CREATE DATABASE %s TEMPLATE %s OWNER %s" % (SNAPSHOT, DB_NAME, DB_USER),
         )
 
-    def has_snapshot(self):
-        return self._psql("SELECT 1 FROM pg_database WHERE datname = '%s'" % SNAPSHOT).strip() == "1"
-
     def restore(self):
         self._psql(
             "DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB_NAME,
@@ -331,9 +328,6 @@ class MariaDB(Database):
             "saving the configured site (mariadb-dump, exit %d) failed twice: %s; the server's log: %s"
             % (result.returncode, result.stderr.strip()[-800:], self.log)
         )
-
-    def has_snapshot(self):
-        return os.path.isfile(self._dump_path())
 
     def restore(self):
         # Tried twice, like the dump: dropping and loading again is harmless.
