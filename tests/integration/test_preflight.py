@@ -13,6 +13,7 @@ import pytest
 from moodlesim import TOKENS
 
 from harness import checklist, run_module, run_playbook
+from support.checks import GUIDE_CHECK_ORDER
 
 VERIFY = "dsenroll.moodle.verify"
 
@@ -50,20 +51,7 @@ def test_guide_token_is_ready_and_the_checklist_has_one_line_per_check(moodle_si
     run = run_playbook(VERIFY, env=environment(moodle_sim))
     assert run.rc == 0, run.output
     statuses, fixes = checklist(run)
-    assert list(statuses) == [
-        "endpoint",
-        "transport",
-        "webservices_rest",
-        "token",
-        "service_access",
-        "function:core_user_get_users_by_field",
-        "function:core_user_create_users",
-        "function:core_cohort_add_cohort_members",
-        "user_visibility",
-        "capability:moodle/user:create",
-        "cohort",
-        "least_privilege",
-    ]
+    assert list(statuses) == GUIDE_CHECK_ORDER
     assert "fail" not in statuses.values()
     assert list(fixes) == ["transport"]  # http to the simulator: a warning, with its fix
     assert "Moodle set-up: READY" in run.stdout

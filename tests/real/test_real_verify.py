@@ -6,6 +6,7 @@
 import xml.etree.ElementTree as ET
 
 from harness import checklist
+from support.checks import GUIDE_CHECK_ORDER
 
 VERIFY = "dsenroll.moodle.verify"
 ROLES = "Site administration > Users > Permissions > Define roles"
@@ -22,20 +23,7 @@ def test_the_guide_token_is_ready_with_one_checklist_line_per_check(real_site, l
 
     assert run.rc == 0, run.output
     statuses, fixes = checklist(run)
-    assert list(statuses) == [
-        "endpoint",
-        "transport",
-        "webservices_rest",
-        "token",
-        "service_access",
-        "function:core_user_get_users_by_field",
-        "function:core_user_create_users",
-        "function:core_cohort_add_cohort_members",
-        "user_visibility",
-        "capability:moodle/user:create",
-        "cohort",
-        "least_privilege",
-    ]
+    assert list(statuses) == GUIDE_CHECK_ORDER
     assert "fail" not in statuses.values()
     assert list(fixes) == ["transport"]  # the lab serves http: a warning, with its fix
     assert "Moodle set-up: READY" in run.stdout

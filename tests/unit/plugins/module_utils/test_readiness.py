@@ -15,23 +15,11 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest impor
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ENROLMENT_FUNCTIONS
 
+from support.checks import GUIDE_CHECK_ORDER
 from support.recorded import BASE_URL, ENDPOINT, TOKEN, load_transcript
 
 GUIDE = list(ENROLMENT_FUNCTIONS)
-ORDER = [
-    "endpoint",
-    "transport",
-    "webservices_rest",
-    "token",
-    "service_access",
-    "function:core_user_get_users_by_field",
-    "function:core_user_create_users",
-    "function:core_cohort_add_cohort_members",
-    "user_visibility",
-    "capability:moodle/user:create",
-    "cohort",
-    "least_privilege",
-]
+ORDER = GUIDE_CHECK_ORDER
 
 # The transcript site's TOKEN_OK: the three enrolment functions, Manager + webservice/rest:use.
 TOKEN_OK = {
