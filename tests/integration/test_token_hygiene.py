@@ -47,32 +47,6 @@ def people_with_passwords(prefix):
     ]
 
 
-@pytest.fixture
-def traced(tmp_path):
-    """Environment for a fully traced run, and a function returning every text that run left behind."""
-    log_path = tmp_path / "ansible.log"
-    junit_dir = tmp_path / "junit"
-    env = {
-        "ANSIBLE_LOG_PATH": str(log_path),
-        "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit",
-        "JUNIT_OUTPUT_DIR": str(junit_dir),
-        "JUNIT_FAIL_ON_CHANGE": "false",
-    }
-
-    def texts(run, *files):
-        found = {"stdout": run.stdout, "stderr": run.stderr}
-        found.update(leaks.read_tree([str(log_path), str(junit_dir)] + [str(f) for f in files]))
-        return found
-
-    return env, texts
-
-
-def assert_no_secret(texts, secrets):
-    assert any(name.endswith(".xml") for name in texts), "the junit callback wrote no XML: %s" % sorted(texts)
-    hits = leaks.find_secrets(texts, secrets)
-    assert hits == [], "secrets found (source, secret, line): %s" % hits
-
-
 def test_verify_with_an_unknown_token_and_a_leaked_copy_never_prints_the_token(moodle_sim, tmp_path, traced):
     env, texts = traced
     env_file = tmp_path / "app" / ".env"
@@ -101,7 +75,7 @@ def test_verify_with_an_unknown_token_and_a_leaked_copy_never_prints_the_token(m
 
     assert run.rc != 0, run
     assert "laravel.log" in run.stdout, "the leak scan must name the file that holds the token"
-    assert_no_secret(texts(run), {"token": UNKNOWN_TOKEN})
+    leaks.assert_no_secret(texts(run), {"token": UNKNOWN_TOKEN})
 
 
 def test_verify_with_a_token_missing_functions_never_prints_the_token(moodle_sim, traced):
@@ -119,7 +93,7 @@ def test_verify_with_a_token_missing_functions_never_prints_the_token(moodle_sim
     assert run.rc != 0, run
     # The run got as far as the function checks: it names what the token's service lacks.
     assert "function:%s" % CREATE_USERS in run.stdout and "not in the token's service" in run.stdout, run
-    assert_no_secret(texts(run), {"token": token})
+    leaks.assert_no_secret(texts(run), {"token": token})
 
 
 def test_enrol_with_server_errors_keeps_token_and_passwords_out_of_every_output(moodle_sim, tmp_path, traced):
@@ -150,7 +124,7 @@ def test_enrol_with_server_errors_keeps_token_and_passwords_out_of_every_output(
     assert [len(moodle_sim.find_users(email=p["email"])) for p in people] == [1, 1, 1]
     assert [row["email"] for row in json.loads(report.read_text())["people"]] == [p["email"] for p in people]
     secrets = dict(PASSWORDS, token=token)
-    assert_no_secret(texts(run, report), secrets)
+    leaks.assert_no_secret(texts(run, report), secrets)
 
 
 def test_enrol_with_an_unknown_token_stops_at_preflight_without_printing_it(moodle_sim, tmp_path, traced):
@@ -167,7 +141,7 @@ def test_enrol_with_an_unknown_token_stops_at_preflight_without_printing_it(mood
 
     assert run.rc != 0, run
     assert moodle_sim.find_users(email="unknown.ann@example.org") == []
-    assert_no_secret(texts(run), dict(PASSWORDS, token=UNKNOWN_TOKEN))
+    leaks.assert_no_secret(texts(run), dict(PASSWORDS, token=UNKNOWN_TOKEN))
 
 
 ADMIN = [
@@ -274,7 +248,7 @@ def test_a_server_echoing_the_request_never_gets_the_secrets_into_the_output(ech
     )
 
     assert run.rc != 0, run
-    assert_no_secret(texts(run), dict(PASSWORDS, token=token))
+    leaks.assert_no_secret(texts(run), dict(PASSWORDS, token=token))
 
 
 @pytest.fixture(scope="module")

@@ -21,33 +21,6 @@ ENROL = os.path.join(harness.REPO, "playbooks", "enrol.yml")
 VERIFY = "dsenroll.moodle.verify"
 
 
-@pytest.fixture
-def traced(tmp_path):
-    """Environment for a fully traced run, and a function returning every text that run left behind."""
-    log_path = tmp_path / "ansible.log"
-    junit_dir = tmp_path / "junit"
-    env = {
-        "ANSIBLE_LOG_PATH": str(log_path),
-        "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit",
-        "JUNIT_OUTPUT_DIR": str(junit_dir),
-        "JUNIT_FAIL_ON_CHANGE": "false",
-    }
-
-    def texts(run, *files):
-        found = {"stdout": run.stdout, "stderr": run.stderr}
-        found.update(leaks.read_tree([str(log_path), str(junit_dir)] + [str(f) for f in files]))
-        return found
-
-    return env, texts
-
-
-def assert_no_secret(texts, secrets):
-    assert any(name.endswith(".xml") for name in texts), "the junit callback wrote no XML: %s" % sorted(texts)
-    assert any(name.endswith(".log") for name in texts), "ANSIBLE_LOG_PATH got no log: %s" % sorted(texts)
-    hits = leaks.find_secrets(texts, secrets)
-    assert hits == [], "secrets found (source, secret, line): %s" % hits
-
-
 def people_with_passwords(site, prefix, weak=False):
     people = [
         {
@@ -91,7 +64,7 @@ def test_the_lab_token_of_an_enrolment_at_vvvv_is_in_no_output_log_junit_report_
     assert run.rc != 0, run  # the weak password: reported, and the play fails at the end
     assert report.exists(), run
     assert [len(site.find(p["email"])) for p in people] == [1, 1, 0]
-    assert_no_secret(texts(run, report), dict(site.secrets(), **passwords(people)))
+    leaks.assert_no_secret(texts(run, report), dict(site.secrets(), **passwords(people)), require_log=True)
 
 
 def test_moodles_debug_answers_at_vvvv_leak_no_token_and_no_password(real_site, setting, tmp_path, traced):
@@ -112,7 +85,7 @@ def test_moodles_debug_answers_at_vvvv_leak_no_token_and_no_password(real_site, 
 
     assert run.rc != 0, run
     assert [len(site.find(p["email"])) for p in people] == [1, 1, 0]
-    assert_no_secret(texts(run, report), dict(site.secrets(), **passwords(people)))
+    leaks.assert_no_secret(texts(run, report), dict(site.secrets(), **passwords(people)), require_log=True)
 
 
 def test_verify_with_an_unknown_token_and_a_leaked_copy_names_the_file_never_the_token(real_site, tmp_path, traced):
@@ -144,7 +117,7 @@ def test_verify_with_an_unknown_token_and_a_leaked_copy_names_the_file_never_the
     statuses, _fixes = checklist(run)
     assert statuses["token"] == "fail" and statuses["token_leaks"] == "fail"
     assert "laravel.log" in run.stdout
-    assert_no_secret(texts(run), dict(site.secrets(), unknown=UNKNOWN_TOKEN))
+    leaks.assert_no_secret(texts(run), dict(site.secrets(), unknown=UNKNOWN_TOKEN), require_log=True)
 
 
 def test_verify_with_a_token_missing_functions_at_vvvv_never_prints_it(real_site, traced):
@@ -156,7 +129,7 @@ def test_verify_with_a_token_missing_functions_at_vvvv_never_prints_it(real_site
 
     assert run.rc != 0, run
     assert checklist(run)[0]["function:core_user_create_users"] == "fail"
-    assert_no_secret(texts(run), site.secrets())
+    leaks.assert_no_secret(texts(run), site.secrets(), require_log=True)
 
 
 def test_an_ip_restricted_token_leaked_in_the_app_is_reported_by_path_at_vvvv_never_printed(
@@ -188,7 +161,7 @@ def test_an_ip_restricted_token_leaked_in_the_app_is_reported_by_path_at_vvvv_ne
     assert statuses["service_access"] == "fail"
     assert statuses["token_leaks"] == "fail" and statuses["env_file:permissions"] == "fail"
     assert "app.js" in run.stdout
-    assert_no_secret(texts(run), site.secrets())
+    leaks.assert_no_secret(texts(run), site.secrets(), require_log=True)
 
 
 def test_an_enrolment_with_an_unknown_token_stops_at_preflight_creates_nobody_and_prints_nothing(real_site, traced):
@@ -206,7 +179,9 @@ def test_an_enrolment_with_an_unknown_token_stops_at_preflight_creates_nobody_an
 
     assert run.rc != 0, run
     assert all(site.find(p["email"]) == [] for p in people)
-    assert_no_secret(texts(run), dict(site.secrets(), unknown=UNKNOWN_TOKEN, **passwords(people)))
+    leaks.assert_no_secret(
+        texts(run), dict(site.secrets(), unknown=UNKNOWN_TOKEN, **passwords(people)), require_log=True
+    )
 
 
 @pytest.mark.parametrize(

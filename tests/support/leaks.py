@@ -58,3 +58,32 @@ def read_tree(paths):
 def _read(path):
     with open(path, "rb") as handle:
         return handle.read().decode("utf-8", "replace")
+
+
+def traced_run(folder):
+    """Environment for a fully traced run (log file, JUnit XML), and a function returning every text that run
+    left behind: its output, the log, the XML and any further files named."""
+    log_path = os.path.join(str(folder), "ansible.log")
+    junit_dir = os.path.join(str(folder), "junit")
+    env = {
+        "ANSIBLE_LOG_PATH": log_path,
+        "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.junit",
+        "JUNIT_OUTPUT_DIR": junit_dir,
+        "JUNIT_FAIL_ON_CHANGE": "false",
+    }
+
+    def texts(run, *files):
+        found = {"stdout": run.stdout, "stderr": run.stderr}
+        found.update(read_tree([log_path, junit_dir] + [str(f) for f in files]))
+        return found
+
+    return env, texts
+
+
+def assert_no_secret(texts, secrets, require_log=False):
+    """No spelling of any secret in ``texts``, which must hold the JUnit XML (and the log, when required)."""
+    assert any(name.endswith(".xml") for name in texts), "the junit callback wrote no XML: %s" % sorted(texts)
+    if require_log:
+        assert any(name.endswith(".log") for name in texts), "ANSIBLE_LOG_PATH got no log: %s" % sorted(texts)
+    hits = find_secrets(texts, secrets)
+    assert hits == [], "secrets found (source, secret, line): %s" % hits
