@@ -54,6 +54,20 @@ options:
       - Writes are never repeated blindly; a write whose answer was lost is reconciled by reading Moodle again.
     type: raw
     default: 3
+  parallel:
+    description:
+      - How many requests may be in flight at once. Independent batches (lookups, creates, updates, deletes,
+        cohort additions and removals) are then sent side by side over as many keep-alive connections; V(1) sends
+        one request at a time.
+      - The load on the site is at most this many PHP workers busy with this task's requests, each a batch
+        of up to O(max_input_vars) form fields. The first request is always sent alone.
+      - When the site shows strain (HTTP 429 or 503, a broken connection or a timeout), the number in flight is
+        halved, down to one, and climbs back by one after as many successful requests as are in flight.
+      - Whatever the value, nobody is created twice, results are in input order, and C(changed) and check mode
+        are exact.
+    type: int
+    default: 4
+    version_added: 0.1.0
 requirements:
   - requests >= 2.25 (Python library, on the host that runs the module)
 notes:

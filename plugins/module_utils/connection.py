@@ -15,6 +15,9 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest impor
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
 
+# Requests in flight at most (doc_fragments/connection.py says what load that puts on a site).
+DEFAULT_PARALLEL = 4
+
 
 def connection_argument_spec():
     return dict(
@@ -25,6 +28,7 @@ def connection_argument_spec():
         timeout=dict(type="int", default=30),
         max_input_vars=dict(type="int", default=1000),
         retries=dict(type="raw", default=3),
+        parallel=dict(type="int", default=DEFAULT_PARALLEL),
     )
 
 
@@ -35,6 +39,8 @@ def client_from_module(module):
     params = module.params
     if params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds")
+    if params["parallel"] < 1:
+        module.fail_json(msg="parallel must be at least 1 (1 sends one request at a time)")
     try:
         policy = RetryPolicy.from_option(params["retries"])
         client = MoodleClient(
@@ -45,6 +51,7 @@ def client_from_module(module):
             timeout=params["timeout"],
             max_input_vars=params["max_input_vars"],
             retry_policy=policy,
+            parallel=params["parallel"],
         )
     except ValueError as exc:
         module.fail_json(msg=str(exc))

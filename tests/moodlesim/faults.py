@@ -2,9 +2,17 @@
 
 import threading
 
-KINDS = ("latency", "http_status", "reset_before", "commit_then_drop")
-STATUSES = (500, 502, 503, 504)
-REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Time-out"}
+# write_race: the call is refused with dmlwriteexception before its function runs, as Moodle refuses the loser of
+# two concurrent first calls of an API user (docs/moodle-behaviour.md#concurrency).
+KINDS = ("latency", "http_status", "reset_before", "commit_then_drop", "write_race")
+STATUSES = (429, 500, 502, 503, 504)
+REASONS = {
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Time-out",
+}
 
 
 def error_page(status):

@@ -10,7 +10,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import php, profiles, rest, seed as seeds
+from . import php, profiles, render, rest, seed as seeds
+from .errors import moodle_exception
 from .faults import Faults, error_page
 from .functions import FUNCTIONS
 from .functions.users import delete_user
@@ -339,6 +340,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "http_status":
             self._send(fault.status, "text/html", error_page(fault.status))
+            return
+        if fault is not None and fault.kind == "write_race":
+            race = moodle_exception("dmlwriteexception", cls="dml_write_exception")
+            content_type, text = render.error("json", race, sim.site.settings)
+            self._send(200, content_type, text.encode("utf-8"))
             return
         status, content_type, payload = rest.handle(
             sim.site, FUNCTIONS, query_pairs, post_pairs, self.client_address[0], sim.url

@@ -7,6 +7,7 @@ The simulator is the fake Moodle of the unit tests wherever it can answer: it is
 recordings (tests/contract), so a test on it exercises Moodle's behaviour rather than a test's idea of it.
 """
 
+import threading
 from urllib.parse import parse_qsl
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
@@ -42,9 +43,43 @@ class SentCalls(object):
         return [fields for fn, fields in self.calls if fn == wsfunction]
 
 
-def sim_client(sim, token=ENROLMENT_TOKEN, max_input_vars=1000):
-    """A client of the simulator ``sim`` without retries (a fault injected once is met once)."""
-    return MoodleClient(sim.url, token, max_input_vars=max_input_vars, retry_policy=RetryPolicy(total=0))
+def sim_client(sim, token=ENROLMENT_TOKEN, max_input_vars=1000, parallel=1, retries=0):
+    """A client of the simulator ``sim``, by default without retries (a fault injected once is met once)."""
+    return MoodleClient(
+        sim.url,
+        token,
+        max_input_vars=max_input_vars,
+        retry_policy=RetryPolicy(total=retries, backoff_factor=0),
+        parallel=parallel,
+    )
+
+
+class InFlight(object):
+    """Counts the requests a client has in flight at once: ``most`` is the highest count seen, ``first`` the
+    count while its first request was in flight."""
+
+    def __init__(self, client):
+        self.now = self.most = 0
+        self.first = None
+        self._lock = threading.Lock()
+        post = client.session.post
+
+        def counting_post(*args, **kwargs):
+            with self._lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+                starting_first = self.first is None
+                if starting_first:
+                    self.first = 0
+            try:
+                return post(*args, **kwargs)
+            finally:
+                with self._lock:
+                    if starting_first:
+                        self.first = self.most
+                    self.now -= 1
+
+        client.session.post = counting_post
 
 
 def accounts_with_email(sim, email):

@@ -58,6 +58,19 @@ class TransportError(MoodleError):
         }.get(kind, "The connection to Moodle broke: check the network path and the web server's logs.")
 
 
+class RequestTooLargeError(MoodleError):
+    remediation = "Raise max_input_vars to the site's PHP max_input_vars (Moodle requires 5000 on PHP 8)."
+
+
+class InputTruncatedError(MoodleError):
+    """PHP dropped the tail of the request: the site's max_input_vars is lower than the client's."""
+
+    remediation = (
+        "Set max_input_vars to the Moodle site's PHP max_input_vars (php.ini; Moodle requires 5000 on PHP 8), "
+        "or lower: the site accepted fewer form fields than this request had."
+    )
+
+
 class OutcomeUnknownError(MoodleError):
     """A write was sent but its answer was lost: it may or may not have committed.
 
@@ -203,6 +216,19 @@ class ApiUserRefusedError(MoodleAPIError):
 ACCESS_ERRORS = (InvalidTokenError, AccessDeniedError, MaintenanceError, ApiUserRefusedError, UnknownFunctionError)
 
 
+class DatabaseWriteError(MoodleAPIError):
+    """The database refused a write and Moodle rolled the call back (docs/moodle-behaviour.md#concurrency).
+
+    Most often two requests raced for the same row (a unique key), which a later attempt does not meet.
+    """
+
+    remediation = (
+        "Moodle's database refused a write (dmlwriteexception): usually two requests writing the same record at "
+        "once, which passes on a rerun; if it persists, turn on developer debugging (Site administration > "
+        "Development > Debugging) to see the database's reason in debuginfo."
+    )
+
+
 class PasswordPolicyError(MoodleAPIError):
     remediation = (
         "A password does not meet the site's password policy (Site administration > Security > Site security "
@@ -219,6 +245,7 @@ _BY_ERRORCODE = {
     "invaliduser": NotFoundError,
     UNNAMED_RECORD: NotFoundError,
     "sitemaintenance": MaintenanceError,
+    "dmlwriteexception": DatabaseWriteError,
 }
 
 _TAG = re.compile(r"<[^>]+>")

@@ -8,6 +8,7 @@ It knows nothing of Ansible: modules build it through ``connection.client_from_m
 
 import collections
 import json
+import threading
 import time
 
 try:
@@ -22,11 +23,14 @@ except ImportError as exc:  # pragma: no cover - exercised by the modules' missi
 
 from urllib.parse import quote, quote_plus, urlsplit
 
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client import parallel as concurrency
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
+    DatabaseWriteError,
     HTTPStatusError,
-    MoodleError,
+    InputTruncatedError,
     NotMoodleResponseError,
     OutcomeUnknownError,
+    RequestTooLargeError,
     TransportError,
     WebServicesDisabledError,
     error_from_envelope,
@@ -47,19 +51,8 @@ SECRET_FIELD_SUFFIXES = ("[password]",)
 SECRET_RESULT_KEYS = ("userprivateaccesskey",)
 MASK = "********"
 EXCERPT_CHARS = 200
-
-
-class RequestTooLargeError(MoodleError):
-    remediation = "Raise max_input_vars to the site's PHP max_input_vars (Moodle requires 5000 on PHP 8)."
-
-
-class InputTruncatedError(MoodleError):
-    """PHP dropped the tail of the request: the site's max_input_vars is lower than the client's."""
-
-    remediation = (
-        "Set max_input_vars to the Moodle site's PHP max_input_vars (php.ini; Moodle requires 5000 on PHP 8), "
-        "or lower: the site accepted fewer form fields than this request had."
-    )
+# Answers that say the site is strained: fewer requests are sent at once after them (_client/parallel.py).
+STRAINED_STATUSES = (429, 503)
 
 
 def endpoint_url(base_url):
@@ -105,6 +98,7 @@ class MoodleClient(object):
         retry_policy=None,
         session=None,
         sleep=time.sleep,
+        parallel=1,
     ):
         if not HAS_REQUESTS:
             raise RuntimeError("the requests Python library is required")
@@ -116,11 +110,25 @@ class MoodleClient(object):
         self.max_input_vars = int(max_input_vars)
         self.retry_policy = retry_policy or RetryPolicy()
         self._sleep = sleep
-        self.session = session or requests.Session()
+        self.throttle = concurrency.Throttle(parallel)
+        if session is None:
+            session = requests.Session()
+            # One keep-alive connection per request in flight.
+            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(10, self.throttle.ceiling))
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        self.session = session
         self.session.verify = ca_path if ca_path else bool(validate_certs)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         # HTTP requests sent per wsfunction, retries included: modules and benchmarks report it.
         self.calls = collections.Counter()
+        self._calls_lock = threading.Lock()
+        # Whether Moodle has answered a call of this client yet: until then requests go one at a time.
+        self.answered = False
+
+    @property
+    def parallel(self):
+        return self.throttle.ceiling
 
     # -- token hygiene -----------------------------------------------------------------------
     def scrub(self, text, secrets=()):
@@ -169,28 +177,36 @@ class MoodleClient(object):
         return chunks
 
     def call_batched(self, wsfunction, list_key, items, params=None, max_items=None):
-        """Call a read function once per batch of ``items`` and concatenate the list results."""
-        results = []
-        pending = list(self.batches(items, params, max_items))
-        while pending:
-            chunk = pending.pop(0)
+        """Call a read function once per batch of ``items`` (concurrently) and concatenate the list results."""
+
+        def read(chunk):
             call_params = dict(params or {})
             call_params[list_key] = chunk
             try:
-                results.extend(self.call(wsfunction, call_params) or [])
+                return self.call(wsfunction, call_params) or []
             except InputTruncatedError:
                 if len(chunk) == 1:
                     raise
                 # call() lowered max_input_vars; a read is safe to send again in smaller batches.
-                pending[:0] = self.batches(chunk, params, max_items)
-        return results
+                return [row for part in self.batches(chunk, params, max_items) for row in read(part)]
+
+        batches = self.each(read, self.batches(items, params, max_items))
+        return [row for rows in batches for row in rows]
+
+    def each(self, function, items):
+        """``[function(item) for item in items]`` with up to ``parallel`` requests in flight (_client/parallel.py).
+
+        ``function`` sends the requests of one independent batch; the first exception stops the others.
+        """
+        return concurrency.each(function, items, self.parallel, first_alone=not self.answered)
 
     # -- calls -------------------------------------------------------------------------------
     def call(self, wsfunction, params=None):
         """Call ``wsfunction`` and return the decoded result, or raise a MoodleError.
 
         Reads are retried on transient failures; a write whose answer was lost raises
-        OutcomeUnknownError instead of being repeated.
+        OutcomeUnknownError instead of being repeated, and a write the database refused (DatabaseWriteError) is
+        the caller's to retry (_client/writes.py).
         """
         fields = [("wstoken", self._token), ("wsfunction", wsfunction)]
         fields.extend(flatten(params or {}))
@@ -216,6 +232,12 @@ class MoodleClient(object):
                     cause=err,
                     remediation=err.remediation,
                 )
+            except DatabaseWriteError:
+                # Rolled back (a race for a row): a read is repeated like any transient failure.
+                if not read or attempt >= self.retry_policy.total:
+                    raise
+                self._sleep(self.retry_policy.delay(attempt))
+                attempt += 1
             except (TransportError, HTTPStatusError) as err:
                 if isinstance(err, WebServicesDisabledError) or not self._may_retry(err, read):
                     if not read and self._may_have_committed(err):
@@ -246,15 +268,25 @@ class MoodleClient(object):
         return err.http_status >= 500
 
     def _send_once(self, wsfunction, fields, secrets=()):
-        self.calls[wsfunction] += 1
+        with self._calls_lock:
+            self.calls[wsfunction] += 1
+        ticket = self.throttle.acquire()
+        strained = True
         try:
             # verify is passed per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
             # Session's verify, which would silently ignore ca_path and validate_certs=false.
             response = self.session.post(
                 self.url, data=fields, timeout=self.timeout, allow_redirects=False, verify=self.session.verify
             )
+            strained = response.status_code in STRAINED_STATUSES
         except requests.exceptions.RequestException as exc:
-            raise self._transport_error(exc, wsfunction, secrets)
+            error = self._transport_error(exc, wsfunction, secrets)
+            strained = error.kind not in ("tls", "dns")
+            raise error
+        finally:
+            self.throttle.release(ticket, strained)
+        if response.status_code == 200:
+            self.answered = True
         return self._decode(response, wsfunction, secrets)
 
     def _transport_error(self, exc, wsfunction, secrets=()):

@@ -184,9 +184,7 @@ def _member_items(cohort, userids):
 
 def add_members(client, cohort, userids, before, outcomes):
     """Add ``userids`` in batches under max_input_vars; fill ``outcomes`` as each batch answers."""
-    adder = CohortAdder(client, cohort, before, outcomes)
-    for chunk in client.batches(_member_items(cohort, userids)):
-        adder.send([item["usertype"]["value"] for item in chunk])
+    CohortAdder(client, cohort, before, outcomes).send_all(userids)
 
 
 def _denied(cohort, err):
@@ -213,6 +211,9 @@ class CohortAdder(BatchWriter):
         self.cohort = cohort
         self.before = before
         self.outcomes = outcomes
+
+    def payload(self, item):
+        return _member_items(self.cohort, [item])[0]
 
     def write(self, items, attempt):
         found, unclear = self._add(items)
@@ -317,9 +318,7 @@ class CohortAdder(BatchWriter):
 # -- removing -------------------------------------------------------------------------------------
 def remove_members(client, cohort, userids, exact, outcomes):
     """Remove ``userids`` in batches; ``exact``: they are known members (read first)."""
-    remover = CohortRemover(client, cohort, exact, outcomes)
-    for chunk in client.batches([{"cohortid": cohort.id, "userid": uid} for uid in userids]):
-        remover.send([item["userid"] for item in chunk])
+    CohortRemover(client, cohort, exact, outcomes).send_all(userids)
 
 
 class CohortRemover(BatchWriter):
@@ -335,11 +334,12 @@ class CohortRemover(BatchWriter):
         self.exact = exact
         self.outcomes = outcomes
 
+    def payload(self, item):
+        return {"cohortid": self.cohort.id, "userid": item}
+
     def write(self, items, attempt):
         try:
-            self.client.call(
-                DELETE_COHORT_MEMBERS, {"members": [{"cohortid": self.cohort.id, "userid": uid} for uid in items]}
-            )
+            self.client.call(DELETE_COHORT_MEMBERS, {"members": [self.payload(uid) for uid in items]})
         except MissingCapabilityError as err:
             raise _denied(self.cohort, err)
         except AccessDeniedError:

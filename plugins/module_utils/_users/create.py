@@ -15,7 +15,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors imp
     MoodleError,
     OutcomeUnknownError,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, batches_of
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import WS_ADMIN
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, SEARCH_USERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
@@ -56,7 +56,7 @@ class UserCreator(BatchWriter):
 
     def __init__(self, client, batch_size=100, update=False):
         self.client = client
-        self.batch_size = batch_size
+        self.max_items = batch_size
         self.update = update
         self.refusals = []  # (outcome, error): single records Moodle refused
         self.fatal = None  # a call-level error that stopped the creates
@@ -65,8 +65,7 @@ class UserCreator(BatchWriter):
     def run(self, outcomes):
         todo = [o for o in outcomes if o.action == st.CREATE]
         try:
-            for chunk in list(batches_of(self.client, todo, lambda o: o.record.create_payload(), self.batch_size)):
-                self.send(chunk)
+            self.send_all(todo)
         except MoodleError as err:  # a call-level error, or one user alone does not fit max_input_vars
             self.fatal = err
         self._explain_refusals()
@@ -76,8 +75,11 @@ class UserCreator(BatchWriter):
         return todo
 
     # -- one batch (BatchWriter) ------------------------------------------------------------
+    def payload(self, item):
+        return item.record.create_payload()
+
     def write(self, items, attempt):
-        created = self.client.call(CREATE_USERS, {"users": [o.record.create_payload() for o in items]})
+        created = self.client.call(CREATE_USERS, {"users": [self.payload(o) for o in items]})
         by_username = dict((row.get("username"), row.get("id")) for row in created or [])
         for outcome in items:
             outcome.id = by_username.get(outcome.record.username)
@@ -92,6 +94,10 @@ class UserCreator(BatchWriter):
     def narrow(self, items):
         # Another run may have created some of these since the plan: one lookup
         # takes them out, which saves splitting around each of them.
+        return self._drop_existing(items)
+
+    def after_rollback(self, items):
+        # Nothing of ours was written; the race may have been with another run creating the same people.
         return self._drop_existing(items)
 
     def reconcile(self, items, err):

@@ -15,7 +15,6 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors imp
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import (
     BatchWriter,
-    batches_of,
     refused_for_an_item,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import DELETE_USERS
@@ -26,12 +25,16 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import
 class UserDeleter(BatchWriter):
     """Deletes each pending ``delete``; a refused batch is split to find the user Moodle refuses."""
 
-    def __init__(self, client):
+    def __init__(self, client, batch_size=None):
         self.client = client
+        self.max_items = batch_size
+
+    def payload(self, item):
+        return item.id
 
     def write(self, items, attempt):
         try:
-            self.client.call(DELETE_USERS, {"userids": [o.id for o in items]})
+            self.client.call(DELETE_USERS, {"userids": [self.payload(o) for o in items]})
         except OutcomeUnknownError:
             raise
         except MoodleAPIError as err:
@@ -73,10 +76,9 @@ class UserDeleter(BatchWriter):
 def delete_users(client, outcomes, batch_size=100):
     """Carry out every pending ``delete``; a call-level error stops the deletes after it."""
     todo = [o for o in outcomes if o.action == st.DELETE]
-    deleter = UserDeleter(client)
+    deleter = UserDeleter(client, batch_size)
     try:
-        for chunk in batches_of(client, todo, lambda o: o.id, batch_size):
-            deleter.send(chunk)
+        deleter.send_all(todo)
     except MoodleError:
         pass  # the outcomes concerned are failed with the reason; the others are failed below
     fail_pending(todo, st.DELETE, "an earlier call failed")

@@ -8,7 +8,7 @@ a batch needs no splitting. A lost answer is reconciled by looking the users up 
 """
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
-from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, batches_of
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import UPDATE_USERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import status as st
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import get_users_by_field
@@ -19,11 +19,15 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records imp
 class UserUpdater(BatchWriter):
     """Sends the changed fields of each pending ``update``; a warning fails only its own user."""
 
-    def __init__(self, client):
+    def __init__(self, client, batch_size=None):
         self.client = client
+        self.max_items = batch_size
+
+    def payload(self, item):
+        return update_payload(item.user, item.diffs)
 
     def write(self, items, attempt):
-        answer = self.client.call(UPDATE_USERS, {"users": [update_payload(o.user, o.diffs) for o in items]}) or {}
+        answer = self.client.call(UPDATE_USERS, {"users": [self.payload(o) for o in items]}) or {}
         warnings = {}
         for warning in answer.get("warnings") or []:
             warnings.setdefault(warning.get("itemid"), []).append(
@@ -62,10 +66,9 @@ class UserUpdater(BatchWriter):
 def update_users(client, outcomes, batch_size=100):
     """Carry out every pending ``update``."""
     todo = [o for o in outcomes if o.action == st.UPDATE]
-    updater = UserUpdater(client)
+    updater = UserUpdater(client, batch_size)
     try:
-        for chunk in list(batches_of(client, todo, lambda o: update_payload(o.user, o.diffs), batch_size)):
-            updater.send(chunk)
+        updater.send_all(todo)
     except MoodleError as err:
         # No per-user error exists for update: a failed call (e.g. not in the service) fails all.
         fail_pending(todo, st.UPDATE, "%s. %s" % (err, getattr(err, "remediation", "")))
