@@ -9,7 +9,8 @@ reported ``failed`` with a reason; nobody is created twice; no report row claims
 contradicts. Where the first run may legitimately leave people failed, a clean rerun must then
 enrol everyone. The flow is the enrol role's module steps with its own filters and report
 (support.flow lean mode), with the seed's three-function token (TOKEN_OK), small populations,
-batches of 5, short timeouts and quick retries, so the whole file stays short.
+batches of 5, short timeouts and quick retries, so the whole file stays short. Every scenario runs with one
+request at a time and with four in flight (``parallel``), where several batches meet the faults at once.
 """
 
 import threading
@@ -32,11 +33,13 @@ STATUSES = (500, 502, 503, 504)
 COHORT = 1
 
 
-@pytest.fixture
-def enrol(moodle_sim, tmp_path):
-    """Run the enrol flow against the per-test simulator: ``enrol(people, **run_enrol options)``."""
+@pytest.fixture(params=[1, 4], ids=["parallel1", "parallel4"])
+def enrol(moodle_sim, tmp_path, request):
+    """Run the enrol flow against the per-test simulator: ``enrol(people, **run_enrol options)``, with one
+    request at a time or four in flight."""
 
     def run(people, token=TOKEN, **options):
+        options.setdefault("parallel", request.param)
         options.setdefault("batch_size", 5)
         options.setdefault("lean", True)
         options.setdefault("name", "run%d" % len(list(tmp_path.glob("*.yml"))))
@@ -237,3 +240,44 @@ def test_two_enrol_runs_at_once_over_the_same_people_create_each_person_once(moo
     assert_promise_kept(moodle_sim, second_people, results["second"])
     everyone = flow.people("twice", 24)
     assert invariants.not_enrolled(moodle_sim, everyone, COHORT) == [], results
+
+
+# -- several batches in flight, one of them meeting the fault ----------------------------------------------
+def test_one_create_batch_of_several_lost_after_commit_is_reconciled_while_the_others_succeed(moodle_sim, enrol):
+    people = flow.people("several", 30)
+    moodle_sim.inject_fault("commit_then_drop", wsfunction=CREATE_USERS, on_calls=[3])
+
+    result = enrol(people)
+
+    assert_everyone_enrolled(moodle_sim, people, result)
+    assert [row["user"] for row in result.rows] == ["created"] * 30
+
+
+def test_one_create_batch_of_several_refused_by_a_database_race_is_sent_again(moodle_sim, enrol):
+    people = flow.people("race", 30)
+    moodle_sim.inject_fault("write_race", wsfunction=CREATE_USERS, on_calls=[2])
+    moodle_sim.inject_fault("write_race", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1])
+
+    result = enrol(people, max_input_vars=60)
+
+    assert_everyone_enrolled(moodle_sim, people, result)
+    assert [row["user"] for row in result.rows] == ["created"] * 30
+
+
+def test_batches_cut_by_the_servers_max_input_vars_among_several_in_flight_lose_nobody(moodle_sim, enrol):
+    moodle_sim.settings(max_input_vars=SERVER_MAX_INPUT_VARS)
+    people = flow.people("cutmany", 60)
+
+    result = enrol(people, batch_size=30, max_input_vars=400)
+
+    assert_everyone_enrolled(moodle_sim, people, result)
+
+
+def test_a_site_answering_503_to_several_lookups_at_once_enrols_everyone(moodle_sim, enrol):
+    people = flow.people("busy", 40)
+    moodle_sim.inject_fault("http_status", wsfunction=GET_USERS_BY_FIELD, on_calls=[2, 3, 4], status=503)
+    moodle_sim.inject_fault("http_status", wsfunction=ADD_COHORT_MEMBERS, on_calls=[1], status=429)
+
+    result = enrol(people, max_input_vars=60, retries={"total": 4, "backoff_factor": 0.01, "max_backoff": 0.05})
+
+    assert_everyone_enrolled(moodle_sim, people, result)

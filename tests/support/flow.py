@@ -114,16 +114,28 @@ def lean_playbook(module_defaults, report_path):
 
 
 def run_enrol(
-    workdir, url, token, people, cohort_id=1, name="enrol", timeout=5, retries=None, batch_size=None, lean=False
+    workdir,
+    url,
+    token,
+    people,
+    cohort_id=1,
+    name="enrol",
+    timeout=5,
+    retries=None,
+    batch_size=None,
+    lean=False,
+    **connection,
 ):
     """Write the play into ``workdir`` (the role in a wrapper play, or ``lean``: its module steps only), run it,
-    and return an EnrolRun with the per-person report."""
+    and return an EnrolRun with the per-person report. ``connection``: more connection options (``parallel``,
+    ``max_input_vars``)."""
     os.makedirs(workdir, exist_ok=True)
     report_path = os.path.join(workdir, "%s_report.json" % name)
     if os.path.exists(report_path):
         os.remove(report_path)
     playbook_path = os.path.join(workdir, "%s.yml" % name)
     defaults = {"timeout": timeout, "retries": retries if retries is not None else FAST_RETRIES}
+    defaults.update(connection)
     play = lean_playbook(defaults, report_path) if lean else wrapper_playbook(defaults)
     with open(playbook_path, "w", encoding="utf-8") as handle:
         json.dump(play, handle, indent=1)

@@ -14,6 +14,7 @@ that keeps failing is it treated as refused for an item (docs/moodle-behaviour.m
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import (
     ACCESS_ERRORS,
     DatabaseWriteError,
+    InputTruncatedError,
     MissingCapabilityError,
     MoodleAPIError,
     MoodleError,
@@ -23,6 +24,11 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors imp
 
 # Errors about the call, not about an item: every other item would meet them too.
 CALL_ERRORS = ACCESS_ERRORS + (MissingCapabilityError,)
+
+
+def was_cut(err):
+    """Whether a write's answer was lost because the site cut the request short (docs/moodle-behaviour.md#silent-truncation)."""
+    return isinstance(getattr(err, "cause", None), InputTruncatedError)
 
 
 def refused_for_an_item(err):
@@ -118,7 +124,9 @@ class BatchWriter(object):
         rest = self.reconcile(items, err)
         if not rest:
             return
-        if attempt + 1 >= self.lost_answer_attempts:
+        # A request the site cut lowered the client's max_input_vars (halving it each time), so a cut does not
+        # use up an attempt: the re-sends get smaller until they fit.
+        if attempt + 1 >= self.lost_answer_attempts and not was_cut(err):
             self.give_up(rest, err)
             return
         # Batched again: a lost answer may have lowered the client's max_input_vars (a cut request).

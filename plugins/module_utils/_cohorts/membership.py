@@ -16,7 +16,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors imp
     is_unnamed_missing_record,
     OutcomeUnknownError,
 )
-from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.writes import BatchWriter, was_cut
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import add_warnings as cw
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import KEY_WORDS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve import (
@@ -211,6 +211,8 @@ class CohortAdder(BatchWriter):
         self.cohort = cohort
         self.before = before
         self.outcomes = outcomes
+        # Ids sent in a request the site cut short: its first part committed, so a re-send proves nothing of it.
+        self.cut = set()
 
     def payload(self, item):
         return _member_items(self.cohort, [item])[0]
@@ -229,6 +231,8 @@ class CohortAdder(BatchWriter):
         return False  # members are refused one by one, as warnings
 
     def reconcile(self, items, err):
+        if was_cut(err):
+            self.cut.update(items)
         return self._read_back(items)
 
     def give_up(self, items, err):
@@ -299,7 +303,9 @@ class CohortAdder(BatchWriter):
 
     def _record_resent(self, found, lost, may_be_members=True):
         """Record the answer to a re-send: "already a member" cannot say whether the first call added it."""
-        first_call_added_nothing = lost and any(status == ADDED for status, _msg in found.values())
+        first_call_added_nothing = (
+            lost and not self.cut.intersection(found) and any(status == ADDED for status, _msg in found.values())
+        )
         for uid, (status, msg) in found.items():
             if status == MEMBER and self.before is None and not first_call_added_nothing:
                 if lost or may_be_members:
