@@ -21,14 +21,11 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve i
 )
 
 from support.moodle_stub import LOST, member_ids
+from support.people import people_with_ids
 from support.recorded import body, make_client
 
 COHORT = Cohort(1, "onemembership", "OneMembership")
 NONE_WARNED = body("add_cohort_member_new")
-
-
-def people_with_ids(*ids):
-    return parse_users([{"id": uid} for uid in ids])
 
 
 def statuses(plan):

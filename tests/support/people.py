@@ -1,0 +1,11 @@
+# -*- coding: utf-8 -*-
+# Copyright: dsenroll.moodle contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""People of the tests: cohort people given by id."""
+
+from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import parse_users
+
+
+def people_with_ids(*ids):
+    """The cohort people of a task whose ``users`` gives each user by id."""
+    return parse_users([{"id": uid} for uid in ids])
