@@ -50,3 +50,9 @@ def sim_client(sim, token=ENROLMENT_TOKEN, max_input_vars=1000):
 def accounts_with_email(sim, email):
     """The simulator's accounts having ``email`` in any letter case (deleted ones left out)."""
     return [u for u in sim.users() if (u.get("email") or "").lower() == email.lower() and not u.get("deleted")]
+
+
+def service_token(sim, shortname, functions):
+    """A token of the API user on a new service ``shortname`` offering only ``functions``."""
+    sim.add_service(shortname, functions, authorised=[API_USER_ID])
+    return sim.add_token(API_USER_ID, shortname)
