@@ -12,7 +12,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions i
     SEARCH_COHORTS,
 )
 
-from support.site import ENROLMENT_TOKEN, FULL_TOKEN, REST_ONLY_TOKEN, SentCalls, service_token, sim_client
+from support.site import ENROLMENT_TOKEN, FULL_TOKEN, REST_ONLY_TOKEN, SentCalls, new_users, service_token, sim_client
 
 
 def test_cohort_by_id_is_read_with_its_name(moodle_sim):
@@ -65,9 +65,7 @@ def test_cohort_idnumber_stays_unresolved_with_only_the_guide_functions(moodle_s
 
 
 def test_members_are_read_as_a_set_of_ids(moodle_sim):
-    members = [moodle_sim.add_user(name, name + "@example.org")["id"] for name in ("ann", "bob")]
-    for userid in members:
-        moodle_sim.add_cohort_member(1, userid)
+    members = new_users(moodle_sim, 2, cohort=1)
     assert cr.read_members(sim_client(moodle_sim, FULL_TOKEN), cr.Cohort(1)) == set(members)
 
 
