@@ -11,12 +11,11 @@ import os
 from moodlesim import TOKENS
 
 from harness import recap, run_playbook
+from support.people import FIRST, LAST
 
 PLAYBOOK = "dsenroll.moodle.enrol"
 COHORT = 1  # OneMembership on the transcript site
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site, in no cohort
-FIRST = ["Zoé", "Seán", "Björn", "Ana-María", "François", "Chloë"]
-LAST = ["Lefèvre", "O'Brien", "Smith, Jr.", "Ångström", "D'Arcy", 'Núñez "Tito"']
 
 
 def people(count, prefix="learner"):

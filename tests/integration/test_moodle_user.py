@@ -9,6 +9,7 @@ import threading
 from moodlesim import TOKENS
 
 from harness import run_task
+from support.site import accounts_with_email
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS, GET_USERS_BY_FIELD
 
 LEARNER = "existing.learner@example.com"  # user 7 of the transcript site
@@ -49,11 +50,6 @@ def statuses(result):
     return [r["status"] for r in result["results"]]
 
 
-def accounts(sim, email):
-    """Live accounts with ``email`` in any letter case (the simulator's own state, not the web service)."""
-    return [u for u in sim.users() if not u["deleted"] and u["email"].lower() == email.lower()]
-
-
 # -- create ---------------------------------------------------------------------------------------------
 def test_create_one_user_then_rerun_reports_no_change(moodle_sim):
     args = dict(
@@ -61,7 +57,7 @@ def test_create_one_user_then_rerun_reports_no_change(moodle_sim):
     )
     result, _run = play(moodle_sim, **args)
     assert result["changed"] is True and not result.get("failed")
-    user = accounts(moodle_sim, "ada.lovelace@example.org")
+    user = accounts_with_email(moodle_sim, "ada.lovelace@example.org")
     assert len(user) == 1 and user[0]["username"] == "ada.lovelace@example.org" and user[0]["department"] == "Maths"
     assert result["user"] == {
         "email": "Ada.Lovelace@Example.org",
@@ -102,14 +98,14 @@ def test_mixed_case_email_of_an_existing_user_exists(moodle_sim):
         "status": "exists",
         "msg": "",
     }
-    assert len(accounts(moodle_sim, LEARNER)) == 1
+    assert len(accounts_with_email(moodle_sim, LEARNER)) == 1
 
 
 def test_stored_mixed_case_email_is_found_through_get_users_and_not_duplicated(moodle_sim):
     moodle_sim.add_user("mixed", "Mixed.Case@Example.org", roles=())
     result, _run = play(moodle_sim, token_name="TOKEN_FULL", people=[person(1, email="mixed.case@example.org")])
     assert statuses(result) == ["exists"] and result["results"][0]["username"] == "mixed"
-    assert len(accounts(moodle_sim, "mixed.case@example.org")) == 1
+    assert len(accounts_with_email(moodle_sim, "mixed.case@example.org")) == 1
 
 
 # -- bad records ----------------------------------------------------------------------------------------
@@ -140,7 +136,7 @@ def test_invalid_records_mixed_into_a_batch_fail_and_the_others_are_created(mood
     ]
     assert result["msg"].startswith("6 of 9 users failed: not an e-mail: email 'not an e-mail' is not a valid")
     assert moodle_sim.request_counts()[CREATE_USERS] == 1  # the invalid ones were never sent
-    assert not accounts(moodle_sim, "dup@example.org")
+    assert not accounts_with_email(moodle_sim, "dup@example.org")
 
 
 def test_batch_refused_by_moodle_is_split_and_only_the_bad_records_fail(moodle_sim):
@@ -165,7 +161,7 @@ def test_lost_answer_after_commit_creates_nobody_twice(moodle_sim):
     result, _run = play(moodle_sim, people=people)
     assert result["summary"]["created"] == 250 and not result.get("failed")
     for spec in people:
-        assert len(accounts(moodle_sim, spec["email"])) == 1
+        assert len(accounts_with_email(moodle_sim, spec["email"])) == 1
     assert moodle_sim.request_counts()[CREATE_USERS] == 3
 
 
@@ -211,7 +207,7 @@ def test_check_mode_diff_shows_creations_without_passwords(moodle_sim):
     assert result["user"]["status"] == "would_create" and result["changed"] is True
     assert result["diff"][0]["after"]["new.person@example.org"]["firstname"] == "New"
     assert "new.person@example.org" in run.output
-    assert not accounts(moodle_sim, "new.person@example.org")
+    assert not accounts_with_email(moodle_sim, "new.person@example.org")
 
 
 # -- permissions ----------------------------------------------------------------------------------------
@@ -222,14 +218,14 @@ def test_token_that_cannot_see_users_fails_clearly_and_creates_nobody(moodle_sim
     assert "moodle/site:viewuseridentity" in result["msg"]
     assert statuses(result) == ["failed"] * 3
     assert CREATE_USERS not in moodle_sim.request_counts()
-    assert not accounts(moodle_sim, "learner00000@example.org")
+    assert not accounts_with_email(moodle_sim, "learner00000@example.org")
 
 
 # -- absent and update ----------------------------------------------------------------------------------
 def test_absent_deletes_the_user_then_reports_absent(moodle_sim):
     result, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, state="absent")
     assert result["changed"] is True and result["user"]["status"] == "deleted"
-    assert not accounts(moodle_sim, LEARNER)
+    assert not accounts_with_email(moodle_sim, LEARNER)
     again, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, state="absent")
     assert again["changed"] is False and again["user"]["status"] == "absent"
 
@@ -237,11 +233,11 @@ def test_absent_deletes_the_user_then_reports_absent(moodle_sim):
 def test_update_changes_only_differing_fields_with_the_full_token(moodle_sim):
     left, _run = play(moodle_sim, email=LEARNER, department="Ops", city="Lyon")
     assert left["user"]["status"] == "exists" and "city, department" in left["user"]["msg"]
-    assert accounts(moodle_sim, LEARNER)[0]["department"] == ""
+    assert accounts_with_email(moodle_sim, LEARNER)[0]["department"] == ""
 
     result, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon", update=True)
     assert result["changed"] is True and result["user"]["status"] == "updated"
-    account = accounts(moodle_sim, LEARNER)[0]
+    account = accounts_with_email(moodle_sim, LEARNER)[0]
     assert (account["department"], account["city"], account["firstname"]) == ("Ops", "Lyon", "Existing")
 
     again, _run = play(moodle_sim, token_name="TOKEN_FULL", email=LEARNER, department="Ops", city="Lyon", update=True)
@@ -268,7 +264,7 @@ def test_two_runs_at_once_on_overlapping_input_create_each_person_once(moodle_si
     for name in ("first", "second"):
         assert results[name]["summary"]["failed"] == 0, results[name]["msg"]
     for number in range(900):
-        assert len(accounts(moodle_sim, "learner%05d@example.org" % number)) == 1
+        assert len(accounts_with_email(moodle_sim, "learner%05d@example.org" % number)) == 1
     created = results["first"]["summary"]["created"] + results["second"]["summary"]["created"]
     assert created == 900
 
@@ -279,6 +275,6 @@ def test_low_max_input_vars_on_the_server_loses_nobody(moodle_sim):
     result, _run = play(moodle_sim, people=people, max_input_vars=120)
     assert result["summary"]["created"] == 300 and not result.get("failed")
     for spec in people:
-        assert len(accounts(moodle_sim, spec["email"])) == 1
+        assert len(accounts_with_email(moodle_sim, spec["email"])) == 1
     again, _run = play(moodle_sim, people=people, max_input_vars=120)
     assert again["summary"]["exists"] == 300 and again["changed"] is False

@@ -10,11 +10,10 @@ import os
 
 import harness
 from harness import recap
+from support.people import FIRST, LAST
 
 PLAYBOOK = "dsenroll.moodle.enrol"
 SECOND_COHORT = 2
-FIRST = ["Zoé", "Seán", "Björn", "Ana-María", "François", "Chloë"]
-LAST = ["Lefèvre", "O'Brien", "Smith, Jr.", "Ångström", "D'Arcy", 'Núñez "Tito"']
 
 
 def people(site, count, prefix="csv"):

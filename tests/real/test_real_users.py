@@ -10,8 +10,7 @@ import threading
 
 import pytest
 
-FIRST = ["Zoé", "Seán", "Björn", "Ana-María", "François", "Chloë"]
-LAST = ["Lefèvre", "O'Brien", "Smith, Jr.", "Ångström", "D'Arcy", 'Núñez "Tito"']
+from support.people import FIRST, LAST
 
 
 def person(site, name, number=0, **extra):

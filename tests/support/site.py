@@ -82,6 +82,29 @@ class InFlight(object):
         client.session.post = counting_post
 
 
+def new_users(sim, count, prefix="learner", cohort=None):
+    """``count`` new accounts ``<prefix>N`` (members of ``cohort`` when given); returns their ids."""
+    ids = [sim.add_user("%s%d" % (prefix, n), "%s%d@example.org" % (prefix, n))["id"] for n in range(count)]
+    if cohort is not None:
+        for userid in ids:
+            sim.add_cohort_member(cohort, userid)
+    return ids
+
+
+def member_ids(fields):
+    """The user ids of a cohort add or delete request (its fields as pairs or a dict), in order."""
+    fields = dict(fields)
+    keys = [k for k in fields if k.endswith("[usertype][value]") or k.endswith("[userid]")]
+    keys.sort(key=lambda k: int(k.split("[")[1].rstrip("]")))
+    return [int(fields[k]) for k in keys]
+
+
 def accounts_with_email(sim, email):
     """The simulator's accounts having ``email`` in any letter case (deleted ones left out)."""
     return [u for u in sim.users() if (u.get("email") or "").lower() == email.lower() and not u.get("deleted")]
+
+
+def service_token(sim, shortname, functions):
+    """A token of the API user on a new service ``shortname`` offering only ``functions``."""
+    sim.add_service(shortname, functions, authorised=[API_USER_ID])
+    return sim.add_token(API_USER_ID, shortname)

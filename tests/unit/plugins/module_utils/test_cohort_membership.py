@@ -1,7 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Planning and applying cohort membership: outcomes from warnings, batching, lost answers, removals, report."""
+"""Planning and applying cohort membership: outcomes from warnings, batching, lost answers, removals, report.
+
+Applied on the simulated Moodle, but for warnings that name no member, which only the stub Moodle can send.
+"""
 
 import pytest
 
@@ -20,15 +23,11 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve i
     FunctionRequiredError,
 )
 
-from support.moodle_stub import LOST, member_ids
+from support.people import people_with_ids
 from support.recorded import body, make_client
+from support.site import ENROLMENT_TOKEN, FULL_TOKEN, REST_ONLY_TOKEN, SentCalls, member_ids, new_users, sim_client
 
 COHORT = Cohort(1, "onemembership", "OneMembership")
-NONE_WARNED = body("add_cohort_member_new")
-
-
-def people_with_ids(*ids):
-    return parse_users([{"id": uid} for uid in ids])
 
 
 def statuses(plan):
@@ -104,82 +103,102 @@ def test_exclusive_needs_the_members():
 
 
 # -- adding ------------------------------------------------------------------------------------------
-def test_no_warning_means_added_and_warning_3_means_member(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, {"warnings": [already(8)]})
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7, 8), members=None))
-    assert statuses(plan) == [(7, status.ADDED), (8, status.MEMBER)]
+def test_no_warning_means_added_and_warning_3_means_member(moodle_sim):
+    (member,) = new_users(moodle_sim, 1, cohort=1)
+    plan = cm.apply_plan(sim_client(moodle_sim), COHORT, cm.plan_membership(people_with_ids(7, member), members=None))
+    assert statuses(plan) == [(7, status.ADDED), (member, status.MEMBER)]
     assert report.changed(plan)
+    assert moodle_sim.cohort_members(1) == [member, 7]
 
 
-def test_rerun_where_everyone_is_a_member_reports_no_change(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, body("add_cohort_member_again"))
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(8), members=None))
-    assert statuses(plan) == [(8, status.MEMBER)] and not report.changed(plan)
+def test_rerun_where_everyone_is_a_member_reports_no_change(moodle_sim):
+    client = sim_client(moodle_sim)
+    cm.apply_plan(client, COHORT, cm.plan_membership(people_with_ids(7), members=None))
+    plan = cm.apply_plan(client, COHORT, cm.plan_membership(people_with_ids(7), members=None))
+    assert statuses(plan) == [(7, status.MEMBER)] and not report.changed(plan)
+    assert moodle_sim.cohort_members(1) == [7]
 
 
-def test_an_unknown_user_id_fails_and_the_others_are_added(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, body("add_cohort_nonexistent_user_id"))
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(8, 999999), members=None))
-    assert statuses(plan) == [(8, status.ADDED), (999999, status.FAILED)]
+def test_an_unknown_user_id_fails_and_the_others_are_added(moodle_sim):
+    plan = cm.apply_plan(sim_client(moodle_sim), COHORT, cm.plan_membership(people_with_ids(7, 999999), members=None))
+    assert statuses(plan) == [(7, status.ADDED), (999999, status.FAILED)]
     assert "user id=999999 not exists" in plan.memberships[1].msg
+    assert moodle_sim.cohort_members(1) == [7]
 
 
-def test_adds_are_batched_under_max_input_vars(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, NONE_WARNED)
+def test_adds_are_batched_under_max_input_vars(moodle_sim):
+    ids = new_users(moodle_sim, 5)
     # 3 fixed fields + 4 per member: 11 fields hold 2 members.
-    plan = cm.apply_plan(
-        make_client(max_input_vars=11), COHORT, cm.plan_membership(people_with_ids(1, 2, 3, 4, 5), members=None)
-    )
-    assert [member_ids(c) for c in moodle.calls(ADD_COHORT_MEMBERS)] == [[1, 2], [3, 4], [5]]
+    client = sim_client(moodle_sim, max_input_vars=11)
+    sent = SentCalls(client)
+    plan = cm.apply_plan(client, COHORT, cm.plan_membership(people_with_ids(*ids), members=None))
+    assert [member_ids(fields) for fields in sent.of(ADD_COHORT_MEMBERS)] == [ids[:2], ids[2:4], ids[4:]]
     assert all(p.status == status.ADDED for p in plan.memberships)
+    assert moodle_sim.cohort_members(1) == ids
 
 
-def test_an_unknown_cohort_stops_before_the_next_batch(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, body("add_cohort_nonexistent_cohort_id"))
+def test_an_unknown_cohort_stops_before_the_next_batch(moodle_sim):
+    ids = new_users(moodle_sim, 3)
     plan = cm.apply_plan(
-        make_client(max_input_vars=11), Cohort(999999), cm.plan_membership(people_with_ids(1, 2, 3), members=None)
+        sim_client(moodle_sim, max_input_vars=11),
+        Cohort(999999),
+        cm.plan_membership(people_with_ids(*ids), members=None),
     )
-    assert moodle.count(ADD_COHORT_MEMBERS) == 1
+    assert moodle_sim.request_counts() == {ADD_COHORT_MEMBERS: 1}
     assert isinstance(plan.fatal, CohortNotFoundError) and "cohort id=999999 not exists" in str(plan.fatal)
     assert all(p.status == status.FAILED for p in plan.memberships)
 
 
-def test_missing_assign_capability_names_the_capability_and_the_cohort(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, body("add_cohort_member_token_nocap_restonly_new"))
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(9), members=None))
+def test_missing_assign_capability_names_the_capability_and_the_cohort(moodle_sim):
+    plan = cm.apply_plan(
+        sim_client(moodle_sim, REST_ONLY_TOKEN), COHORT, cm.plan_membership(people_with_ids(7), members=None)
+    )
     assert isinstance(plan.fatal, cm.CohortAssignDeniedError)
     assert "moodle/cohort:assign" in str(plan.fatal) and "cohort id=1 (OneMembership)" in str(plan.fatal)
-    assert statuses(plan) == [(9, status.FAILED)] and not report.changed(plan)
+    assert statuses(plan) == [(7, status.FAILED)] and not report.changed(plan)
+    assert moodle_sim.cohort_members(1) == []
 
 
-def test_a_lost_answer_with_members_readable_is_reconciled_by_reading(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, LOST).on(GET_COHORT_MEMBERS, [{"cohortid": 1, "userids": [7, 8]}])
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7, 8), members={9}))
-    assert statuses(plan) == [(7, status.ADDED), (8, status.ADDED)]
-    assert moodle.count(ADD_COHORT_MEMBERS) == 1
+def test_a_lost_answer_with_members_readable_is_reconciled_by_reading(moodle_sim):
+    (other,) = new_users(moodle_sim, 1, prefix="other", cohort=1)
+    (newcomer,) = new_users(moodle_sim, 1)
+    moodle_sim.inject_fault("commit_then_drop", ADD_COHORT_MEMBERS, on_calls=[1])
+    plan = cm.apply_plan(
+        sim_client(moodle_sim, FULL_TOKEN), COHORT, cm.plan_membership(people_with_ids(7, newcomer), members={other})
+    )
+    assert statuses(plan) == [(7, status.ADDED), (newcomer, status.ADDED)]
+    assert moodle_sim.request_counts() == {ADD_COHORT_MEMBERS: 1, GET_COHORT_MEMBERS: 1}
+    assert moodle_sim.cohort_members(1) == [other, 7, newcomer]
 
 
-def test_a_lost_answer_that_committed_nothing_is_proven_by_the_re_add(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, LOST, {"warnings": [already(8)]})
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7, 8), members=None))
-    # The re-add added 7, so the lost call (one transaction) committed nothing: 8 was a member before.
-    assert statuses(plan) == [(7, status.ADDED), (8, status.MEMBER)]
+def test_a_lost_answer_that_committed_nothing_is_proven_by_the_re_add(moodle_sim):
+    (member,) = new_users(moodle_sim, 1, cohort=1)
+    moodle_sim.inject_fault("reset_before", ADD_COHORT_MEMBERS, on_calls=[1])
+    plan = cm.apply_plan(sim_client(moodle_sim), COHORT, cm.plan_membership(people_with_ids(7, member), members=None))
+    # The re-add added 7, so the lost call (one transaction) committed nothing: the member was one before.
+    assert statuses(plan) == [(7, status.ADDED), (member, status.MEMBER)]
+    assert moodle_sim.request_counts() == {ADD_COHORT_MEMBERS: 2}
 
 
-def test_a_lost_answer_that_may_have_committed_leaves_members_unknown(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, LOST, {"warnings": [already(7), already(8)]})
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7, 8), members=None))
-    assert statuses(plan) == [(7, status.UNKNOWN), (8, status.UNKNOWN)]
+def test_a_lost_answer_that_may_have_committed_leaves_members_unknown(moodle_sim):
+    (newcomer,) = new_users(moodle_sim, 1)
+    moodle_sim.inject_fault("commit_then_drop", ADD_COHORT_MEMBERS, on_calls=[1])
+    plan = cm.apply_plan(sim_client(moodle_sim), COHORT, cm.plan_membership(people_with_ids(7, newcomer), members=None))
+    assert statuses(plan) == [(7, status.UNKNOWN), (newcomer, status.UNKNOWN)]
     assert "is a member now" in plan.memberships[0].msg and report.changed(plan)
+    assert moodle_sim.request_counts() == {ADD_COHORT_MEMBERS: 2}
+    assert moodle_sim.cohort_members(1) == [7, newcomer]
 
 
-def test_an_answer_lost_twice_fails_the_users(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, LOST)
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(7), members=None))
+def test_an_answer_lost_twice_fails_the_users(moodle_sim):
+    moodle_sim.inject_fault("reset_before", ADD_COHORT_MEMBERS)
+    plan = cm.apply_plan(sim_client(moodle_sim), COHORT, cm.plan_membership(people_with_ids(7), members=None))
     assert statuses(plan) == [(7, status.FAILED)] and "lost twice" in plan.memberships[0].msg
+    assert moodle_sim.request_counts() == {ADD_COHORT_MEMBERS: 2}
 
 
 def test_unattributable_warnings_are_rechecked_by_adding_again(moodle):
+    # The simulator, like Moodle, names the member in every warning it sends: only the stub sends one that does not.
     moodle.on(
         ADD_COHORT_MEMBERS, {"warnings": [{"warningcode": "3", "message": "unparseable"}]}, {"warnings": [already(8)]}
     )
@@ -189,6 +208,7 @@ def test_unattributable_warnings_are_rechecked_by_adding_again(moodle):
 
 
 def test_unattributable_warnings_are_rechecked_by_reading_when_possible(moodle):
+    # The simulator, like Moodle, names the member in every warning it sends: only the stub sends one that does not.
     moodle.on(
         ADD_COHORT_MEMBERS,
         {"warnings": [{"warningcode": "2", "message": "unparseable"}]},
@@ -201,53 +221,75 @@ def test_unattributable_warnings_are_rechecked_by_reading_when_possible(moodle):
 
 
 # -- removing ----------------------------------------------------------------------------------------
-def test_absent_removes_members_in_one_call(moodle):
-    moodle.on(DELETE_COHORT_MEMBERS, body("delete_cohort_members"))
+def test_absent_removes_members_in_one_call(moodle_sim):
+    members = new_users(moodle_sim, 2, cohort=1)
+    client = sim_client(moodle_sim, FULL_TOKEN)
+    sent = SentCalls(client)
     plan = cm.apply_plan(
-        make_client(), COHORT, cm.plan_membership(people_with_ids(8, 9), members={8, 9}, state="absent")
+        client, COHORT, cm.plan_membership(people_with_ids(*members), members=set(members), state="absent")
     )
-    assert statuses(plan) == [(8, status.REMOVED), (9, status.REMOVED)]
-    assert member_ids(moodle.calls(DELETE_COHORT_MEMBERS)[0]) == [8, 9]
+    assert statuses(plan) == [(members[0], status.REMOVED), (members[1], status.REMOVED)]
+    assert [member_ids(fields) for fields in sent.of(DELETE_COHORT_MEMBERS)] == [members]
+    assert moodle_sim.cohort_members(1) == []
 
 
-def test_absent_without_members_is_unknown(moodle):
-    moodle.on(DELETE_COHORT_MEMBERS, body("delete_cohort_members_not_member"))
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(8), members=None, state="absent"))
-    assert statuses(plan) == [(8, status.UNKNOWN)]
-
-
-def test_an_unknown_user_in_a_removal_is_isolated_by_splitting(moodle):
-    unknown = body("m2_delete_cohort_members_unknown_user")
-    moodle.on(DELETE_COHORT_MEMBERS, unknown, "null", unknown)
+def test_absent_without_members_is_unknown(moodle_sim):
     plan = cm.apply_plan(
-        make_client(), COHORT, cm.plan_membership(people_with_ids(8, 99999), members=None, state="absent")
+        sim_client(moodle_sim, FULL_TOKEN), COHORT, cm.plan_membership(people_with_ids(7), members=None, state="absent")
     )
-    assert statuses(plan) == [(8, status.UNKNOWN), (99999, status.NOT_MEMBER)]
-    assert [member_ids(c) for c in moodle.calls(DELETE_COHORT_MEMBERS)] == [[8, 99999], [8], [99999]]
+    assert statuses(plan) == [(7, status.UNKNOWN)]
+    assert moodle_sim.request_counts() == {DELETE_COHORT_MEMBERS: 1}
 
 
-def test_a_lost_removal_is_sent_again(moodle):
-    moodle.on(DELETE_COHORT_MEMBERS, LOST, "null")
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(8), members={8}, state="absent"))
-    assert statuses(plan) == [(8, status.REMOVED)] and moodle.count(DELETE_COHORT_MEMBERS) == 2
+def test_an_unknown_user_in_a_removal_is_isolated_by_splitting(moodle_sim):
+    (member,) = new_users(moodle_sim, 1, cohort=1)
+    client = sim_client(moodle_sim, FULL_TOKEN)
+    sent = SentCalls(client)
+    plan = cm.apply_plan(
+        client, COHORT, cm.plan_membership(people_with_ids(member, 99999), members=None, state="absent")
+    )
+    assert statuses(plan) == [(member, status.UNKNOWN), (99999, status.NOT_MEMBER)]
+    assert [member_ids(fields) for fields in sent.of(DELETE_COHORT_MEMBERS)] == [[member, 99999], [member], [99999]]
+    assert moodle_sim.cohort_members(1) == []
 
 
-def test_removal_without_the_delete_function_names_it(moodle):
-    moodle.on(DELETE_COHORT_MEMBERS, body("wsfunction_not_in_service"))
-    plan = cm.apply_plan(make_client(), COHORT, cm.plan_membership(people_with_ids(8), members={8}, state="absent"))
+def test_a_lost_removal_is_sent_again(moodle_sim):
+    (member,) = new_users(moodle_sim, 1, cohort=1)
+    moodle_sim.inject_fault("commit_then_drop", DELETE_COHORT_MEMBERS, on_calls=[1])
+    plan = cm.apply_plan(
+        sim_client(moodle_sim, FULL_TOKEN),
+        COHORT,
+        cm.plan_membership(people_with_ids(member), members={member}, state="absent"),
+    )
+    assert statuses(plan) == [(member, status.REMOVED)]
+    assert moodle_sim.request_counts() == {DELETE_COHORT_MEMBERS: 2}
+    assert moodle_sim.cohort_members(1) == []
+
+
+def test_removal_without_the_delete_function_names_it(moodle_sim):
+    (member,) = new_users(moodle_sim, 1, cohort=1)
+    plan = cm.apply_plan(
+        sim_client(moodle_sim, ENROLMENT_TOKEN),
+        COHORT,
+        cm.plan_membership(people_with_ids(member), members={member}, state="absent"),
+    )
     assert isinstance(plan.fatal, FunctionRequiredError) and DELETE_COHORT_MEMBERS in plan.fatal.remediation
-    assert statuses(plan) == [(8, status.FAILED)]
+    assert statuses(plan) == [(member, status.FAILED)]
+    assert moodle_sim.cohort_members(1) == [member]
 
 
-def test_exclusive_adds_then_removes_the_others(moodle):
-    moodle.on(ADD_COHORT_MEMBERS, NONE_WARNED).on(DELETE_COHORT_MEMBERS, "null")
+def test_exclusive_adds_then_removes_the_others(moodle_sim):
+    others = new_users(moodle_sim, 2, cohort=1)
     plan = cm.apply_plan(
-        make_client(), COHORT, cm.plan_membership(people_with_ids(7), members={8, 9}, exclusive=True, max_removals=2)
+        sim_client(moodle_sim, FULL_TOKEN),
+        COHORT,
+        cm.plan_membership(people_with_ids(7), members=set(others), exclusive=True, max_removals=2),
     )
     assert statuses(plan) == [(7, status.ADDED)]
-    assert plan.extra_status == {8: status.REMOVED, 9: status.REMOVED}
+    assert plan.extra_status == {others[0]: status.REMOVED, others[1]: status.REMOVED}
     assert report.summary(plan)["removed"] == 2
     assert report.diff(plan, COHORT, exclusive=True)["after"]["members"] == ["id 7"]
+    assert moodle_sim.cohort_members(1) == [7]
 
 
 # -- report ------------------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors imp
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import membership as cm
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts import status
-from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.people import parse_users
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve import (
     Cohort,
     CohortNotFoundError,
@@ -27,6 +26,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.resolve i
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import ENROLMENT_FUNCTIONS
 from moodlesim import Simulator
 
+from support.people import people_with_ids
 from support.recorded import load_transcript
 from support.site import ENROLMENT_TOKEN, FULL_TOKEN, sim_client
 
@@ -38,10 +38,6 @@ def moodle_50():
     sim = Simulator(seed="transcript-site", profile="5.0-pgsql").start(host="127.0.0.1", port=0)
     yield sim
     sim.stop()
-
-
-def people_with_ids(*ids):
-    return parse_users([{"id": uid} for uid in ids])
 
 
 def test_the_recorded_unnamed_missing_record_is_a_not_found_error():
