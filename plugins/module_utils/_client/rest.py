@@ -51,6 +51,9 @@ SECRET_FIELD_SUFFIXES = ("[password]",)
 SECRET_RESULT_KEYS = ("userprivateaccesskey",)
 MASK = "********"
 EXCERPT_CHARS = 200
+# With several requests in flight, a list is spread over them in batches of at least this many items: enough
+# that Moodle's fixed cost per request stays small beside the work.
+MIN_SHARE = 25
 # Answers that say the site is strained: fewer requests are sent at once after them (_client/parallel.py).
 STRAINED_STATUSES = (429, 503)
 
@@ -156,8 +159,13 @@ class MoodleClient(object):
         """Split ``items`` into consecutive chunks whose fields fit under max_input_vars.
 
         PHP drops fields past max_input_vars without an error (docs/moodle-behaviour.md#silent-truncation), so a
-        request that does not fit is never sent: it is split here, by counting every leaf field.
+        request that does not fit is never sent: it is split here, by counting every leaf field. With several
+        requests in flight, a list that would fill fewer batches than that is spread evenly over them.
         """
+        items = list(items)
+        share = self._share(len(items))
+        if share and (not max_items or share < max_items):
+            max_items = share
         budget = self.field_budget(params)
         chunks, current, used = [], [], 0
         for item in items:
@@ -175,6 +183,12 @@ class MoodleClient(object):
         if current:
             chunks.append(current)
         return chunks
+
+    def _share(self, count):
+        """Items per batch that give each request in flight a part of ``count`` items, or None."""
+        if self.parallel <= 1 or count < 2 * MIN_SHARE:
+            return None
+        return max(MIN_SHARE, -(-count // self.parallel))
 
     def call_batched(self, wsfunction, list_key, items, params=None, max_items=None):
         """Call a read function once per batch of ``items`` (concurrently) and concatenate the list results."""

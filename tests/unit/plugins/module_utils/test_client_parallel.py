@@ -280,3 +280,13 @@ def test_concurrent_cohort_removals_remove_each_member(moodle_sim):
     remove_members(client, Cohort(COHORT, None), ids, True, outcomes)
     assert [outcomes[uid][0] for uid in ids] == [REMOVED] * 24
     assert not set(ids) & set(moodle_sim.cohort_members(COHORT))
+
+
+def test_a_list_that_fits_one_request_is_spread_over_the_requests_in_flight(moodle_sim):
+    client = sim_client(moodle_sim, max_input_vars=5000, parallel=4)
+    assert [len(b) for b in client.batches(list(range(1000)))] == [250] * 4
+    # Never below 25 items a request, and never above what max_input_vars or max_items allow.
+    assert [len(b) for b in client.batches(list(range(60)))] == [25, 25, 10]
+    assert [len(b) for b in client.batches(list(range(40)))] == [40]
+    assert [len(b) for b in client.batches(list(range(1000)), max_items=100)] == [100] * 10
+    assert [len(b) for b in sim_client(moodle_sim, max_input_vars=5000).batches(list(range(1000)))] == [1000]
