@@ -25,7 +25,7 @@ MOODLE_ONEMEMBERSHIP_COHORT_ID), never on a command line. After every run the si
 lab's full token: each of the N e-mails belongs to exactly one account, and every one of them is in the cohort;
 anything else stops the benchmark (a fast but wrong side does not get a figure). Wall time is the whole process
 (interpreter and Ansible start-up included). Prints a Markdown table and writes it to build/bench/real.md, and
-every single run to build/bench/real.json.
+every single run to build/bench/real.json (with the raw script's own account of its steps).
 """
 
 import argparse
@@ -384,8 +384,8 @@ def side_command(side, csv_path, json_path, options):
 
 
 def timed(cmd, env, workdir, values):
-    """Run ``cmd`` through bench/peak_rss.py: (wall seconds, peak RSS MiB); BenchError with its output's tail
-    (tokens scrubbed) when it fails."""
+    """Run ``cmd`` through bench/peak_rss.py: (wall seconds, peak RSS MiB, its output); BenchError with the
+    output's tail (tokens scrubbed) when it fails."""
     launcher = [sys.executable, "-I", "-S", os.path.join(HERE, "peak_rss.py")]
     with tempfile.TemporaryFile(dir=workdir) as out, tempfile.TemporaryFile(dir=workdir) as err:
         subprocess.run(launcher + cmd, env=env, cwd=workdir, stdout=out, stderr=err, check=True)
@@ -397,7 +397,16 @@ def timed(cmd, env, workdir, values):
     if measured["rc"] != 0:
         tail = scrub((output + "\n".join(lines[:-1]))[-3000:], values)
         raise BenchError("%s exited with %d:\n%s" % (os.path.basename(cmd[1]), measured["rc"], tail))
-    return measured["seconds"], measured["peak_rss_mib"]
+    return measured["seconds"], measured["peak_rss_mib"], output
+
+
+def raw_details(output):
+    """What bench/raw_enrol.py says about its run (its last line, JSON: counts, requests, each step's time)."""
+    lines = output.strip().splitlines()
+    try:
+        return json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
 
 
 def sides_for(size, options):
@@ -427,9 +436,12 @@ def run_sides(options, values, lab, site, runs, workdir):
                 lab.reset()
                 for run in RUNS:
                     what = "%s, %d %s (run %d of %d)" % (side, size, run, attempt + 1, options.repeat)
-                    seconds, rss = timed(side_command(side, csv_path, json_path, options), env, workdir, values)
+                    seconds, rss, output = timed(side_command(side, csv_path, json_path, options), env, workdir, values)
                     site.check(emails, what)
-                    runs.append({"size": size, "run": run, "side": side, "seconds": seconds, "rss_mib": rss})
+                    item = {"size": size, "run": run, "side": side, "seconds": seconds, "rss_mib": rss}
+                    if side.startswith("raw-"):
+                        item["raw"] = raw_details(output)
+                    runs.append(item)
                     sys.stderr.write("real-bench: %s: %.2f s, peak RSS %.0f MiB, site checked\n" % (what, seconds, rss))
                     sys.stderr.flush()
 

@@ -116,6 +116,7 @@ def test_enrol_looks_up_creates_the_missing_and_adds_everybody_in_batches_under_
     people = [{"email": "p%02d@example.org" % n, "firstname": "F", "lastname": "L"} for n in range(30)]
     client = FakeClient({"p00@example.org": 5, "p01@example.org": 6})
     result = raw_enrol.enrol(client, people, 1, max_input_vars=40)
+    assert sorted(result.pop("step_seconds")) == sorted([LOOKUP, CREATE, ADD])
     assert result == {"people": 30, "found": 2, "created": 28, "add_warnings": 0}
     functions = [function for function, _form in client.requests]
     # 36 e-mails, 6 users, 9 members per request at 40 fields.

@@ -214,3 +214,9 @@ def test_options_defaults_and_the_naive_sides_only_at_small_sizes():
     assert real_bench.rotated(["a", "b", "c"], 4) == ["b", "c", "a"]
     with pytest.raises(SystemExit):
         real_bench.parse_args(["--sizes", "100"])  # neither --lab nor --lab-env
+
+
+def test_the_raw_scripts_account_is_its_last_line():
+    assert real_bench.raw_details('noise\n{"people": 3, "created": 3}\n') == {"people": 3, "created": 3}
+    assert real_bench.raw_details("") is None
+    assert real_bench.raw_details("Traceback\n") is None
