@@ -161,8 +161,8 @@ def test_lab_env_is_read_and_found_from_the_tools_output(tmp_path):
     path = tmp_path / "lab.env"
     path.write_text("# a comment\nMOODLE_BASE_URL=http://127.0.0.1:1\nMOODLE_TOKEN=abc=def\n\n")
     assert real_bench.read_env_file(str(path)) == {"MOODLE_BASE_URL": "http://127.0.0.1:1", "MOODLE_TOKEN": "abc=def"}
-    output = "MOODLE_BASE_URL=http://x\nMOODLE_TOKEN=<in /l/lab.env>\nMOODLE_LAB_HOME=/work/build/lab/bench\n"
-    assert real_bench.env_file_from_tool_output(output) == "/work/build/lab/bench/lab.env"
+    output = "MOODLE_BASE_URL=http://x\nMOODLE_TOKEN=<in /l/lab.env>\nMOODLE_LAB_HOME=/srv/checkout/build/lab/bench\n"
+    assert real_bench.env_file_from_tool_output(output) == "/srv/checkout/build/lab/bench/lab.env"
     with pytest.raises(real_bench.BenchError):
         real_bench.env_file_from_tool_output("MOODLE_BASE_URL=http://x\n")
 
