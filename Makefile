@@ -34,6 +34,7 @@ help:
 	@echo "make test-real - the integration scenarios against the lab (or MOODLE_BASE_URL/MOODLE_TOKEN)"
 	@echo "make record [RECORD_OUT=tests/fixtures/transcripts] - record the contract transcripts from the lab"
 	@echo "make test-real-matrix MOODLE_SRC_DIR=folder [MATRIX_TARGETS=4.4-pgsql,...] - every release x database"
+	@echo "make bench-real [LAB=name|MOODLE_LAB_ENV=lab.env] [BENCH_SIZES=...] [BENCH_REPEAT=3] - against a lab"
 
 $(STAMP): requirements/dev.txt requirements.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "python3 >= 3.11 is required")'
@@ -141,6 +142,20 @@ test-lab: link
 # PostgreSQL and MariaDB, one lab after the other (tools/real_matrix.py); MATRIX_TARGETS picks a subset.
 test-real-matrix: link
 	python3 tools/real_matrix.py --src-dir "$(MOODLE_SRC_DIR)" $(if $(MATRIX_TARGETS),--targets $(MATRIX_TARGETS))
+
+# The enrolment against a real Moodle lab, side by side (bench/real_bench.py): a plain script one request at a time
+# and four at a time, the enrol playbook, and the naive way at 100 people; each side from a reset site. The lab is
+# MOODLE_LAB_ENV (a lab.env) or else the lab named LAB. Not part of `make test`: the full run takes long.
+BENCH_SIZES ?= 100 1000 10000
+BENCH_REPEAT ?= 3
+BENCH_SIDES ?=
+BENCH_PLAYBOOK_EXTRA ?=
+
+.PHONY: bench-real
+bench-real: link
+	$(BIN)/python bench/real_bench.py $(if $(MOODLE_LAB_ENV),--lab-env "$(MOODLE_LAB_ENV)",--lab "$(LAB)") \
+	  --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) $(if $(BENCH_SIDES),--sides $(BENCH_SIDES)) \
+	  $(if $(BENCH_PLAYBOOK_EXTRA),--playbook-extra="$(BENCH_PLAYBOOK_EXTRA)")
 
 # --- What Galaxy, Automation Hub, a docs site and CI users run on the collection (README.md, "Development") ---
 # galaxy-importer and antsibull-docs pin versions that clash with requirements/dev.txt: each has a venv of its own.
