@@ -57,9 +57,9 @@ def two_module_rows(capsys, sim, token, check=False, cohort_id=COHORT_ID):
     return two_module_report(people, users, members)["people"]
 
 
-def enrol(sim, token, check=False, cohort_id=COHORT_ID, people=PEOPLE):
+def enrol(sim, token, check=False, cohort_id=COHORT_ID, people=None):
     client = sim_client(sim, token)
-    enrolment = Enrolment(enrol_user_records(people), cohort_id)
+    enrolment = Enrolment(enrol_user_records(PEOPLE if people is None else people), cohort_id)
     enrolment.plan(client, check_mode=check)
     if not check:
         enrolment.apply(client)
