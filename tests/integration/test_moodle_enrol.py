@@ -183,7 +183,11 @@ def test_people_who_cannot_be_enrolled_fail_with_their_reasons_after_the_others_
 def test_a_cohort_that_does_not_exist_stops_the_run_before_anyone_is_created(moodle_sim):
     result, _run = enrol(moodle_sim, "TOKEN_FULL", users=people(2), cohort_id=99)
 
-    assert result["failed"] is True and "no cohort with id 99" in result["msg"] and result["error"] == "CohortNotFoundError"
+    assert (
+        result["failed"] is True
+        and "no cohort with id 99" in result["msg"]
+        and result["error"] == "CohortNotFoundError"
+    )
     assert CREATE_USERS not in moodle_sim.request_counts()
     assert result["summary"]["failed"] == 2
 
