@@ -177,6 +177,8 @@ options:
 notes:
   - Runs where the task runs. The P(dsenroll.moodle.enrol#role) role runs it on localhost, so O(users_file) and
     O(report) are on the controller.
+  - The arguments the result echoes (C(invocation)) count the people of O(users) rather than repeat them, so that
+    the result of a long list stays small.
 seealso:
   - module: dsenroll.moodle.moodle_user
   - module: dsenroll.moodle.moodle_cohort_member
@@ -418,6 +420,15 @@ def write_report(module, path, rows, cohort, result):
     result["report"] = path
 
 
+def invocation(module):
+    """The arguments as the result echoes them, with the people of ``users`` counted rather than repeated: echoed,
+    thousands of them would make the result as big as the input, for Ansible to read and mask again."""
+    args = dict(module.params)
+    if args["users"] is not None:
+        args["users"] = "(%d people)" % len(args["users"])
+    return {"module_args": args}
+
+
 def report(module, enrolment, cohort, path):
     """Exit with the summary, the rows asked for, the cohort (and the diff); write the report; fail when anyone
     failed."""
@@ -427,6 +438,7 @@ def report(module, enrolment, cohort, path):
         summary=rows["summary"],
         people=enrol_report.rows_returned(rows, module.params["results"]),
         cohort=enrolment.cohort.to_result(),
+        invocation=invocation(module),
     )
     if module._diff:
         result["diff"] = enrolment.diff()

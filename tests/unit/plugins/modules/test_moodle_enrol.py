@@ -157,3 +157,12 @@ def test_a_yaml_file_with_passwords_never_returns_them(capsys, moodle_sim, tmp_p
     assert [r["user"] for r in result["people"]] == ["created", "created"]
     # The password is masked wherever it appears, even as someone's last name (run() checks the output).
     assert result["people"][1]["lastname"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def test_the_result_counts_the_people_given_rather_than_repeating_them(capsys, moodle_sim):
+    users = [{"email": "p%d@example.org" % n, "firstname": "P", "lastname": "N%d" % n} for n in range(3)]
+    code, result = run(capsys, moodle_sim, users=users, cohort_id=COHORT_ID, results="none")
+    assert code == 0
+    assert result["invocation"]["module_args"]["users"] == "(3 people)"
+    assert result["invocation"]["module_args"]["moodle_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert "p0@example.org" not in json.dumps(result)
