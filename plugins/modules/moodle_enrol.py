@@ -29,6 +29,8 @@ description:
     C(core_cohort_get_cohort_members) the members are read first, and check mode is exact.
 author:
   - dsenroll.moodle contributors (@dsenroll)
+requirements:
+  - PyYAML (Python library) to read a YAML O(users_file); ansible-core needs it too
 extends_documentation_fragment:
   - dsenroll.moodle.connection
   - dsenroll.moodle.attributes
@@ -308,6 +310,7 @@ import os
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.yaml import yaml_load
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import (
     client_from_module,
@@ -383,7 +386,9 @@ def read_input(module):
         if params["users"] is not None:
             people = params["users"]
         else:
-            people = read_people(params["users_file"], params["csv_delimiter"], params["csv_unknown_columns"])
+            people = read_people(
+                params["users_file"], params["csv_delimiter"], params["csv_unknown_columns"], load_yaml=yaml_load
+            )
             module.no_log_values.update(p["password"] for p in people if p.get("password"))
         return enrol_user_records(people)
     except PeopleError as exc:

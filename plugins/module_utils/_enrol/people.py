@@ -14,14 +14,6 @@ import json
 import os
 import re
 
-try:
-    import yaml
-
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML comes with ansible-core, which runs the module on the controller
-    yaml = None
-    HAS_YAML = False
-
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import USER_FIELDS
 
 # The user fields a CSV may carry: the options of moodle_user's ``users`` items, but the flag and the
@@ -179,8 +171,11 @@ def file_format(path):
     return "csv"
 
 
-def read_people(path, delimiter=",", unknown_columns="fail"):
-    """The people of the file at ``path``: CSV with a header row, or a YAML or JSON list of user dicts."""
+def read_people(path, delimiter=",", unknown_columns="fail", load_yaml=None):
+    """The people of the file at ``path``: CSV with a header row, or a YAML or JSON list of user dicts.
+
+    ``load_yaml``: a function from YAML text to data (the module passes Ansible's safe loader), or None when there
+    is none, which refuses YAML files."""
     fmt = file_format(path)
     try:
         with open(path, "rb") as handle:
@@ -196,20 +191,23 @@ def read_people(path, delimiter=",", unknown_columns="fail"):
             "the people file %s is not UTF-8 (line %d): save it again as UTF-8"
             % (path, data.count(b"\n", 0, exc.start) + 1)
         )
-    return check_people(_load(text, fmt, path), path)
+    return check_people(_load(text, fmt, path, load_yaml), path)
 
 
-def _load(text, fmt, path):
+def _load(text, fmt, path, load_yaml):
     if fmt == "json":
         try:
             return json.loads(text)
         except ValueError as exc:
             raise PeopleError("the people file %s is not valid JSON: %s" % (path, exc))
-    if not HAS_YAML:
-        raise PeopleError("reading the YAML file %s needs the PyYAML Python library; give a CSV or JSON file" % path)
+    if load_yaml is None:
+        raise PeopleError(
+            "reading the YAML file %s needs the PyYAML Python library, which ansible-core needs too; install it on "
+            "the host that runs the module, or give a CSV or JSON file" % path
+        )
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        return load_yaml(text)
+    except Exception as exc:  # the parser's own error class: whatever it is, the text is not valid YAML
         raise PeopleError("the people file %s is not valid YAML: %s" % (path, exc))
 
 

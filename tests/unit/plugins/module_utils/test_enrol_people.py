@@ -6,6 +6,7 @@
 import json
 
 import pytest
+import yaml
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._enrol.people import (
     PeopleError,
@@ -85,7 +86,7 @@ def test_a_json_list_is_read_with_numbers_as_text_and_nulls_as_not_given(tmp_pat
 def test_a_yaml_list_keeps_accents_and_apostrophes(tmp_path):
     text = "- email: sean@example.org\n  firstname: Seán\n  lastname: O'Brien\n- {email: zoe@example.org, firstname: Zoé, lastname: Lefèvre}\n"
     path = write(tmp_path / "people.yml", text)
-    assert read_people(path) == [
+    assert read_people(path, load_yaml=yaml.safe_load) == [
         {"email": "sean@example.org", "firstname": "Seán", "lastname": "O'Brien"},
         {"email": "zoe@example.org", "firstname": "Zoé", "lastname": "Lefèvre"},
     ]
@@ -106,12 +107,17 @@ def test_a_yaml_list_keeps_accents_and_apostrophes(tmp_path):
 )
 def test_a_bad_yaml_or_json_file_is_refused_saying_where(tmp_path, name, text, message):
     with pytest.raises(PeopleError, match=message):
-        read_people(write(tmp_path / name, text))
+        read_people(write(tmp_path / name, text), load_yaml=yaml.safe_load)
 
 
 def test_a_yaml_file_that_is_not_utf8_is_refused(tmp_path):
     with pytest.raises(PeopleError, match=r"not UTF-8 \(line 1\)"):
         read_people(write(tmp_path / "p.yml", "- {email: z@example.org, firstname: Zoé}\n".encode("latin-1")))
+
+
+def test_a_yaml_file_without_a_yaml_loader_is_refused_with_what_to_install(tmp_path):
+    with pytest.raises(PeopleError, match="needs the PyYAML Python library"):
+        read_people(write(tmp_path / "p.yaml", "[]\n"))
 
 
 def test_a_missing_file_is_refused_with_its_path(tmp_path):
