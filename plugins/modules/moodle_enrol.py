@@ -179,8 +179,8 @@ options:
 notes:
   - Runs where the task runs. The P(dsenroll.moodle.enrol#role) role runs it on localhost, so O(users_file) and
     O(report) are on the controller.
-  - The arguments the result echoes (C(invocation)) count the people of O(users) rather than repeat them, so that
-    the result of a long list stays small.
+  - When the result echoes the arguments (C(invocation)), it counts the people of O(users) rather than repeating
+    them, so that the result of a long list stays small.
 seealso:
   - module: dsenroll.moodle.moodle_user
   - module: dsenroll.moodle.moodle_cohort_member
