@@ -6,18 +6,23 @@
 An action plugin rather than ``ansible.builtin.copy`` with ``delegate_to: localhost``: a report is controller-side
 by nature, and copy runs two modules (stat, then copy) whose start-up costs more than the whole enrolment of a
 hundred people does (bench/RESULTS.md). The write is atomic and the file is private (0600): reports name people.
-Documentation: plugins/modules/report_file.py.
+The text and the write are module_utils/_enrol/report_file.py's, which the moodle_enrol module writes its report
+with too. Documentation: plugins/modules/report_file.py.
 """
 
 import os
-import stat
-import tempfile
 
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
-from ansible_collections.dsenroll.moodle.plugins.plugin_utils import report_text
+from ansible_collections.dsenroll.moodle.plugins.module_utils._enrol.report_file import (
+    FILE_MODE,
+    current_state,
+    render,
+    report_format,
+    to_bytes,
+    write_atomically,
+)
 
-FILE_MODE = 0o600
 ARGUMENT_SPEC = dict(
     path=dict(type="path", required=True),
     format=dict(type="str", default="auto", choices=["auto", "json", "csv"]),
@@ -25,52 +30,6 @@ ARGUMENT_SPEC = dict(
     rows=dict(type="list", elements="dict"),
     columns=dict(type="list", elements="str"),
 )
-
-
-def report_format(path, requested):
-    if requested != "auto":
-        return requested
-    return "csv" if path.lower().endswith(".csv") else "json"
-
-
-def render(fmt, args):
-    """The file's text, or raise ValueError saying which option is missing."""
-    if fmt == "csv":
-        if args["rows"] is None:
-            raise ValueError("a CSV report needs rows (a list of dicts)")
-        return report_text.rows_to_csv(args["rows"], args["columns"])
-    if args["content"] is None:
-        raise ValueError("a JSON report needs content")
-    return report_text.to_report_json(args["content"])
-
-
-def current_state(path):
-    """``(bytes, mode)`` of the file at ``path``, ``(None, None)`` when there is none."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return None, None
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueError("%s exists and is not a regular file" % path)
-    with open(path, "rb") as handle:
-        return handle.read(), stat.S_IMODE(info.st_mode)
-
-
-def write_atomically(path, data):
-    """Replace ``path`` with ``data`` in one step: a reader sees the old report or the new one, never half."""
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        raise ValueError("the directory %s does not exist" % directory)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".")
-    try:
-        os.fchmod(handle, FILE_MODE)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 class ActionModule(ActionBase):
@@ -86,7 +45,7 @@ class ActionModule(ActionBase):
         path = os.path.realpath(args["path"])
         fmt = report_format(path, args["format"])
         try:
-            data = to_bytes(render(fmt, args), errors="surrogate_or_strict")
+            data = to_bytes(render(fmt, args["content"], args["rows"], args["columns"]))
             before, mode = current_state(path)
             changed = before != data or mode != FILE_MODE
             if changed and not self._task.check_mode:

@@ -237,8 +237,6 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     connection_argument_spec,
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import function_hint
-from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS
 
 
 def argument_spec():
@@ -291,9 +289,7 @@ def plan(module, client, people):
         fail(module, err, changed=False, cohort=cohort.to_result())
     if members is None and (module.check_mode or params["state"] == "absent"):
         module.warn(
-            "The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
-            "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
-            % (cohort.label(), "check mode" if module.check_mode else "state=absent", function_hint(GET_COHORT_MEMBERS))
+            membership_report.members_unreadable_warning(cohort, "check mode" if module.check_mode else "state=absent")
         )
     return cohort, planned
 

@@ -323,6 +323,7 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils.connection import 
     client_from_module,
     connection_argument_spec,
 )
+from ansible_collections.dsenroll.moodle.plugins.module_utils.user_options import user_options
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import MoodleError
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users import report as user_report
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.create import UserCreator
@@ -335,15 +336,6 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import USER_FIELDS, UserRecord, validate
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.delete import delete_users
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.update import update_users
-
-
-def user_options():
-    options = dict((name, dict(type="str")) for name in USER_FIELDS)
-    options["password"] = dict(type="str", no_log=True)
-    # A flag, not a secret: no_log=False silences the "password" in its name.
-    options["create_password"] = dict(type="bool", no_log=False)
-    options["customfields"] = dict(type="dict")
-    return options
 
 
 def argument_spec():

@@ -100,7 +100,7 @@ def check_pipeline(sim, steps, workdir):
             assert not [c for c in suites.iter("testcase") if "argument_spec=" in c.get("name")]
         elif "--check" in command:
             assert (members(sim), len(sim.state()["users"])) == before
-            assert "Would add" in proc.stdout
+            assert "would be added to cohort id 1" in proc.stdout
         else:
             assert len(members(sim) - before[0]) == people_count()
         ran.append(name)

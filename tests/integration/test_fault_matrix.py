@@ -7,10 +7,10 @@ Every scenario ends with the same promise, checked against the simulator's state
 (tests/support/invariants.py): each input person is either created (once) and in the cohort, or
 reported ``failed`` with a reason; nobody is created twice; no report row claims what the site
 contradicts. Where the first run may legitimately leave people failed, a clean rerun must then
-enrol everyone. The flow is the enrol role's module steps with its own filters and report
-(support.flow lean mode), with the seed's three-function token (TOKEN_OK), small populations,
-batches of 5, short timeouts and quick retries, so the whole file stays short. Every scenario runs with one
-request at a time and with four in flight (``parallel``), where several batches meet the faults at once.
+enrol everyone. The flow is the enrol role's moodle_enrol task, which writes the report (support.flow
+lean mode), with the seed's three-function token (TOKEN_OK), small populations, batches of 5, short
+timeouts and quick retries, so the whole file stays short. Every scenario runs with one request at a time and
+with four in flight (``parallel``), where several batches meet the faults at once.
 """
 
 import threading
@@ -133,7 +133,7 @@ def test_answers_lost_after_commit_are_reconciled_without_duplicates(moodle_sim,
     # The committed batches are recognised as this run's creates, not as someone else's accounts.
     assert [row["user"] for row in result.rows] == ["created"] * 12
     # Without core_cohort_get_cohort_members the re-sent add can only prove membership ("3"), not who made
-    # it, so moodle_cohort_member says "unknown" (with the reason) rather than claim "added".
+    # it, so the cohort step says "unknown" (with the reason) rather than claim "added".
     assert set(row["cohort"] for row in result.rows) <= {"added", "unknown"}, result
 
 

@@ -5,6 +5,7 @@
 
 import os
 import shutil
+from collections import Counter
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -78,6 +79,23 @@ def test_missing_rest_use_fails_with_define_roles(moodle_sim):
     statuses, fixes = checklist(run)
     assert statuses["service_access"] == "fail"
     assert "Site administration > Users > Permissions > Define roles" in fixes["service_access"]
+
+
+# One run of the probes: each question (function and parameters) asked once, over one kept-alive connection,
+# whatever the token can do; and each function probed once (the add probe that finds the cohort also proves the
+# function callable, so no second probe of core_cohort_add_cohort_members).
+@pytest.mark.parametrize("token_name", sorted(TOKENS))
+@pytest.mark.parametrize("cohort", ["1", "999"], ids=["cohort", "unknown cohort"])
+def test_one_preflight_run_asks_each_question_once_over_one_connection(moodle_sim, token_name, cohort):
+    run_playbook(VERIFY, env=environment(moodle_sim, token_name, cohort))
+
+    asked = moodle_sim.requests()
+    questions = Counter((request["wsfunction"], request["params"]) for request in asked)
+    assert [question for question, times in questions.items() if times > 1] == [], asked
+    functions = Counter(request["wsfunction"] for request in asked)
+    assert [name for name, times in functions.items() if times > 1] == [], asked
+    assert len(set(request["connection"] for request in asked)) == 1, asked
+    assert len(asked) <= 5, asked
 
 
 def test_unknown_cohort_from_the_environment_fails(moodle_sim):

@@ -31,6 +31,7 @@ class Simulator:
         self.site = self._build(seed)
         self.faults = Faults()
         self._counts = Counter()
+        self._requests = []
         self._counts_lock = threading.Lock()
         self._httpd = None
         self._thread = None
@@ -230,9 +231,17 @@ class Simulator:
         with self._counts_lock:
             return dict(self._counts)
 
+    def requests(self):
+        """Every web service request since the last reset, in order: ``{wsfunction, params, connection}``, with
+        ``params`` the form fields but the token, sorted, and ``connection`` the client's port (one per TCP
+        connection, so a client that keeps its connection alive shows one)."""
+        with self._counts_lock:
+            return [dict(r) for r in self._requests]
+
     def reset_counts(self):
         with self._counts_lock:
             self._counts.clear()
+            del self._requests[:]
 
     def inject_fault(self, kind, wsfunction=None, on_calls=None, times=None, latency=0.0, status=500):
         return self.faults.add(
@@ -242,9 +251,11 @@ class Simulator:
     def clear_faults(self):
         self.faults.clear()
 
-    def _count(self, wsfunction):
+    def _count(self, wsfunction, pairs=(), port=None):
+        params = tuple(sorted((name, value) for name, value in pairs if name != "wstoken"))
         with self._counts_lock:
             self._counts[wsfunction or ""] += 1
+            self._requests.append({"wsfunction": wsfunction or "", "params": params, "connection": port})
 
 
 def php_random_token():
@@ -331,7 +342,7 @@ class _Handler(BaseHTTPRequestHandler):
         query_pairs = php.split_form(query)
         post_pairs = rest.body_pairs(body, self.headers.get("Content-Type")) if method == "POST" else []
         wsfunction = rest.peek_function(query_pairs, post_pairs)
-        sim._count(wsfunction)  # pylint: disable=protected-access
+        sim._count(wsfunction, query_pairs + post_pairs, self.client_address[1])  # pylint: disable=protected-access
         fault = sim.faults.pick(wsfunction)
         if fault is not None and fault.latency:
             time.sleep(fault.latency)

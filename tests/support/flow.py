@@ -62,51 +62,32 @@ def wrapper_playbook(module_defaults):
 
 
 def lean_playbook(module_defaults, report_path):
-    """The role's enrol.yml steps alone (its filters, its two module tasks, its report), for the fault matrix:
-    a third of the role's tasks, so a scenario costs one short Ansible run. Input checks, preflight and the
-    summary printing are what it leaves out; the role itself runs in the concurrency and token tests."""
+    """The role's enrol.yml step alone (its one moodle_enrol task, with the options the role gives it), for the fault
+    matrix: a scenario then costs one short Ansible run. Input checks, preflight and the summary printing are what
+    it leaves out; the role itself runs in the concurrency and token tests."""
     connection = {"moodle_url": "{{ moodle_url }}", "moodle_token": "{{ moodle_token }}"}
     connection.update(module_defaults)
-    user_args = dict(connection, users="{{ people }}", match_by="email", state="present")
-    user_args["batch_size"] = "{{ moodle_enrol_batch_size | default(omit, true) }}"
-    user_args["max_input_vars"] = "{{ moodle_max_input_vars | default(omit, true) }}"
-    member_args = dict(
+    args = dict(
         connection,
+        users="{{ moodle_enrol_users }}",
         cohort_id="{{ moodle_enrol_cohort_id }}",
-        users="{{ user_run | dsenroll.moodle.enrol_member_refs }}",
-        state="present",
+        batch_size="{{ moodle_enrol_batch_size | default(omit, true) }}",
+        report=report_path,
+        results="failed",
     )
-    member_args["max_input_vars"] = user_args["max_input_vars"]
+    args.setdefault("max_input_vars", "{{ moodle_max_input_vars | default(omit, true) }}")
     return [
         {
-            "name": "The enrol role's two module steps and its report",
+            "name": "The enrol role's module step, which writes its report",
             "hosts": "localhost",
             "connection": "local",
             "gather_facts": False,
-            "vars": {"people": "{{ moodle_enrol_users | dsenroll.moodle.enrol_user_records }}"},
             "tasks": [
                 {
-                    "name": "Find or create the users",
-                    "dsenroll.moodle.moodle_user": user_args,
-                    "register": "user_run",
+                    "name": "Find or create the users and add them to the cohort",
+                    "dsenroll.moodle.moodle_enrol": args,
+                    "register": "enrol_run",
                     "failed_when": False,
-                },
-                {
-                    "name": "Add them to the cohort",
-                    "dsenroll.moodle.moodle_cohort_member": member_args,
-                    "register": "member_run",
-                    "failed_when": False,
-                    "when": "user_run | dsenroll.moodle.enrol_member_refs | length > 0",
-                },
-                {
-                    "name": "Write the report as the role does",
-                    "ansible.builtin.copy": {
-                        "content": "{{ people | dsenroll.moodle.enrol_report(user_run, member_run) | to_json }}",
-                        "dest": report_path,
-                        "mode": "0600",
-                    },
-                    "check_mode": False,
-                    "diff": False,
                 },
             ],
         }

@@ -105,9 +105,10 @@ class Answer(object):
 class ProbeAnswers(object):
     """The answers to the calls and probes of one assessment: each is made at most once, then its answer is kept."""
 
-    def __init__(self, client, probe_capabilities=True):
+    def __init__(self, client, probe_capabilities=True, cohort=None):
         self.client = client
         self.probe_capabilities = probe_capabilities
+        self.cohort = cohort  # (type, value) of the target cohort, or None
         self._by_key = {}
         # Errorcodes in call order: an accessexception followed by invalidtoken is an expired token
         # that Moodle deleted on the first call (docs/moodle-behaviour.md#expired-tokens).
@@ -154,6 +155,10 @@ class ProbeAnswers(object):
             return self.visibility()
         if wsfunction == CREATE_USERS and self.probe_capabilities:
             return self.create_probe()
+        if wsfunction == ADD_COHORT_MEMBERS and self.probe_capabilities and self.cohort is not None:
+            # The cohort probe reaches the function as the key probe does, and the cohort check asks it anyway:
+            # one question answers both.
+            return self.cohort_probe(*self.cohort)
         return self.key_probe(wsfunction)
 
     def cohort_probe(self, cohort_type, value):
@@ -189,12 +194,12 @@ class Assessment(object):
         validate_certs=True,
         ca_path=None,
     ):
-        self.answers = ProbeAnswers(client, probe_capabilities)
         self.url = client.url
         self.required = list(dict.fromkeys(required_functions))
         self.cohort = (
             ("id", cohort_id) if cohort_id is not None else (("idnumber", cohort_idnumber) if cohort_idnumber else None)
         )
+        self.answers = ProbeAnswers(client, probe_capabilities, self.cohort)
         self.validate_certs = validate_certs
         self.ca_path = ca_path
         self.checks = []

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a cohort membership task returns: results, summary, changed and the diff (pure functions)."""
 
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.admin import function_hint
+from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import GET_COHORT_MEMBERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._cohorts.status import (
     ADDED,
     CHANGING,
@@ -35,6 +37,15 @@ def changed(plan):
     """True when something changed, would change, or may have (``unknown``)."""
     statuses = [m.status for m in plan.memberships] + list(plan.extra_status.values())
     return any(status in CHANGING for status in statuses)
+
+
+def members_unreadable_warning(cohort, what):
+    """The warning of a task whose ``what`` (check mode, state=absent) cannot be exact: the members are unreadable."""
+    return (
+        "The members of %s cannot be read, so %s is not exact: users whose membership cannot be proven "
+        "are 'unknown'. For an exact answer: %s (the API user also needs moodle/cohort:view)."
+        % (cohort.label(), what, function_hint(GET_COHORT_MEMBERS))
+    )
 
 
 def _place(before, after, uid, status, members):

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dsenroll.moodle contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Report text: the CSV and JSON that the rows_to_csv filter and the report_file action both write."""
+"""Report text: the CSV and JSON that the rows_to_csv filter, the report_file action and moodle_enrol all write."""
 
 import csv
 import io
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.dsenroll.moodle.plugins.plugin_utils.report_text import rows_to_csv, to_report_json
+from ansible_collections.dsenroll.moodle.plugins.module_utils._enrol.report_file import rows_to_csv, to_report_json
 
 ROWS = [
     {"email": "zoe@example.org", "lastname": "Lefèvre", "msg": '=HYPERLINK("http://x")', "id": 7, "ok": True},
