@@ -8,7 +8,7 @@ Not part of ``make test``. After ``make link``:
     .venv/bin/python bench/run_bench.py [--sizes 100 1000 10000] [--repeat 5] [--max-input-vars 5000] [--naive 100]
 
 For each size N it runs the dsenroll.moodle.enrol role (ansible-playbook, preflight skipped so that only the
-enrolment's requests are counted; one moodle_user task, then one moodle_cohort_member task) for N new people,
+enrolment's requests are counted; its one moodle_enrol task, with ``--parallel`` requests in flight) for N new people,
 then again with all of them existing, and reports per run: wall time of the ansible-playbook process, HTTP
 requests per wsfunction (the simulator's counts), requests per person, and the peak resident memory of the
 Ansible process tree (ru_maxrss from wait4, taken by bench/peak_rss.py). Each size is run --repeat times with
@@ -20,7 +20,7 @@ once (their 3N module runs already average out), and the ratios to the median ar
 - "naive loop" (bench/naive_uri.yml): each step as one uri task that loops over everybody (the same 3N
   requests and module runs, fewer tasks: the fastest naive form).
 It checks the targets: at most ceil(N/B) requests per function and run, for B the records one request can hold
-under max_input_vars (+1 lookup: the visibility proof); a rerun of 10,000 in a handful of requests per 1,000;
+under max_input_vars, or fewer when a list is spread over the requests in flight (+1 lookup: the visibility proof); a rerun of 10,000 in a handful of requests per 1,000;
 at least 50x faster than the naive way.
 """
 
@@ -47,6 +47,9 @@ sys.path[:0] = [
 from moodlesim import Simulator, TOKENS  # noqa: E402  pylint: disable=wrong-import-position
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 from support import flow  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import (  # noqa: E402  pylint: disable=wrong-import-position
+    MIN_SHARE,
+)
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import (  # noqa: E402  pylint: disable=wrong-import-position
     ADD_COHORT_MEMBERS,
     CREATE_USERS,
@@ -124,6 +127,7 @@ def run_enrol(sim, workdir, users, options, name):
             "moodle_enrol_skip_preflight": True,
             "moodle_enrol_batch_size": options.batch_size,
             "moodle_max_input_vars": options.max_input_vars,
+            "moodle_parallel": options.parallel,
             "moodle_enrol_report": report,
         },
         "enrol " + name,
@@ -147,11 +151,14 @@ def run_naive(sim, workdir, users, options, name, playbook):
 
 
 def bound(function, people_count, options):
-    """ceil(N/B) (+ the calls every run makes), B = the records one request holds under max_input_vars."""
+    """ceil(N/B) (+ the calls every run makes), B = the records one request holds under max_input_vars, or fewer
+    when a list is spread over the requests in flight (at least MIN_SHARE records each)."""
     per_call = options.max_input_vars - FIXED_FIELDS - FIELDS_PER_CALL[function]
     records = per_call // FIELDS_PER_RECORD[function]
     if function == CREATE_USERS:
         records = min(records, options.batch_size)
+    if options.parallel > 1 and people_count >= 2 * MIN_SHARE:
+        records = min(records, max(MIN_SHARE, int(math.ceil(people_count / float(options.parallel)))))
     return records, int(math.ceil(people_count / float(records))) + EXTRA_CALLS[function]
 
 
@@ -215,6 +222,7 @@ def main():
         default=1000,
         help="moodle_user batch_size (default 1000, so that max_input_vars is what bounds a create)",
     )
+    parser.add_argument("--parallel", type=int, default=4, help="the modules' parallel (default 4, theirs too)")
     parser.add_argument("--token", default="TOKEN_OK", help="simulator token (default: the 3 enrolment functions)")
     parser.add_argument("--naive", type=int, default=100, help="people enrolled the naive way (0: skip)")
     options = parser.parse_args()
