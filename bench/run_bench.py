@@ -20,7 +20,8 @@ once (their 3N module runs already average out), and the ratios to the median ar
 - "naive loop" (bench/naive_uri.yml): each step as one uri task that loops over everybody (the same 3N
   requests and module runs, fewer tasks: the fastest naive form).
 It checks the targets: at most ceil(N/B) requests per function and run, for B the records one request can hold
-under max_input_vars, or fewer when a list is spread over the requests in flight (+1 lookup: the visibility proof); a rerun of 10,000 in a handful of requests per 1,000;
+under max_input_vars, or fewer when a list is spread over the requests in flight (+1 lookup: the visibility
+proof); a rerun of 10,000 in a handful of requests per 1,000;
 at least 50x faster than the naive way.
 """
 

@@ -104,7 +104,7 @@ def test_batches_inside_a_worker_run_one_after_another():
 # -- the throttle ------------------------------------------------------------------------------------
 def test_strain_halves_the_requests_in_flight_once_for_requests_sent_together():
     throttle = Throttle(8)
-    tickets = [throttle.acquire() for _ in range(4)]
+    tickets = [throttle.acquire() for _request in range(4)]
     for ticket in tickets:
         throttle.release(ticket, strained=True)
     assert (throttle.limit, throttle.cuts) == (4, 1)
@@ -119,17 +119,17 @@ def test_the_limit_climbs_back_by_one_after_as_many_successes_as_in_flight_and_n
     assert throttle.limit == 1
     throttle.release(throttle.acquire())
     assert throttle.limit == 2
-    for _ in range(2):
+    for _request in range(2):
         throttle.release(throttle.acquire())
     assert throttle.limit == 3
-    for _ in range(50):
+    for _request in range(50):
         throttle.release(throttle.acquire())
     assert throttle.limit == 4
 
 
 def test_the_limit_never_falls_below_one():
     throttle = Throttle(2)
-    for _ in range(5):
+    for _request in range(5):
         throttle.release(throttle.acquire(), strained=True)
     assert throttle.limit == 1
 
