@@ -217,6 +217,14 @@ class CohortAdder(BatchWriter):
     def payload(self, item):
         return _member_items(self.cohort, [item])[0]
 
+    def send_all(self, items):
+        batches = self.batches(items)
+        if self.before is None and self.cohort.name is None and len(batches) > 1:
+            # Whether the cohort exists is learnt from the first answer (a cohort-level warning, nothing added):
+            # that batch goes alone, so that a missing cohort costs one request, not one per batch in flight.
+            self.send(batches.pop(0))
+        self.client.each(self.send, batches)
+
     def write(self, items, attempt):
         found, unclear = self._add(items)
         if attempt:
