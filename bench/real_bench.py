@@ -50,6 +50,10 @@ sys.path.insert(0, HERE)
 
 import raw_enrol  # noqa: E402  pylint: disable=wrong-import-position
 
+sys.path.insert(0, os.path.join(REPO, "tools"))
+
+from moodle_lab.envfile import read_env_file  # noqa: E402  pylint: disable=wrong-import-position
+
 BIN = os.path.dirname(sys.executable)
 SIDES = ("raw-seq", "raw-par", "playbook", "module", "naive", "naive-per-person")
 DEFAULT_SIDES = ("raw-seq", "raw-par", "playbook", "naive")
@@ -161,14 +165,12 @@ GOAL_TEXT = {
     "naive": lambda goal: "at least %.0fx" % goal,
     "rss": lambda goal: "under %.0f MiB" % goal,
 }
-GOAL_TEXT["naive-per-person"] = GOAL_TEXT["naive"]
 VALUE_TEXT = {
     "ratio": lambda value: "%.2f" % value,
     "difference": lambda value: "%+.1f s" % value,
     "naive": lambda value: "%.1fx" % value,
     "rss": lambda value: "%.0f MiB" % value,
 }
-VALUE_TEXT["naive-per-person"] = VALUE_TEXT["naive"]
 
 
 def side_label(side, options):
@@ -212,10 +214,10 @@ def targets_table(rows):
     lines = ["| target | measured | goal | |", "|---|---:|---|---|"]
     for target in target_values(rows):
         verdict = {True: "met", False: "**not met**", None: "not measured"}[target["met"]]
-        value = "" if target["value"] is None else VALUE_TEXT[target["kind"]](target["value"])
-        lines.append(
-            "| %s | %s | %s | %s |" % (target["label"], value, GOAL_TEXT[target["kind"]](target["goal"]), verdict)
-        )
+        # Both naive sides' targets read as "naive" ones.
+        kind = "naive" if target["kind"] in NAIVE_PLAYBOOKS else target["kind"]
+        value = "" if target["value"] is None else VALUE_TEXT[kind](target["value"])
+        lines.append("| %s | %s | %s | %s |" % (target["label"], value, GOAL_TEXT[kind](target["goal"]), verdict))
     return "\n".join(lines)
 
 
@@ -254,18 +256,6 @@ def report(rows, machine, options, failure=None):
 
 
 # --- the site: the lab's settings, reset, and the check after each run ---------------------------------
-
-
-def read_env_file(path):
-    """``{KEY: value}`` of a lab.env file (``KEY=value`` lines, never quoted)."""
-    values = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                key, value = line.split("=", 1)
-                values[key.strip()] = value.strip()
-    return values
 
 
 def env_file_from_tool_output(text):

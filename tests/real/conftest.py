@@ -29,6 +29,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 
+# The lab tool's own reader of its lab.env file.
+sys.path.insert(0, os.path.join(harness.REPO, "tools"))
+from moodle_lab.envfile import read_env_file  # noqa: E402  pylint: disable=wrong-import-position
+
 from moodlesim.seed import TOKEN_NAMES  # the lab writes them as MOODLE_LAB_<name>, named as in the simulator
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import AccessDeniedError, MoodleError
@@ -54,18 +58,6 @@ CONFIGURED = {
 LEFT_BEHIND = []
 CLEANED = []
 LAB_LOG = []
-
-
-def read_env_file(path):
-    """``{KEY: value}`` of a lab.env file (``KEY=value`` lines, never quoted)."""
-    values = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                key, value = line.split("=", 1)
-                values[key.strip()] = value.strip()
-    return values
 
 
 class Lab(object):

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.rest import MoodleClient
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.retry import RetryPolicy
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
+from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
 from moodlesim import TOKENS
 from moodlesim.state import CAP_REST_USE, MANAGER
 
@@ -108,3 +110,13 @@ def service_token(sim, shortname, functions):
     """A token of the API user on a new service ``shortname`` offering only ``functions``."""
     sim.add_service(shortname, functions, authorised=[API_USER_ID])
     return sim.add_token(API_USER_ID, shortname)
+
+
+def planned(client, emails, **extra):
+    """The plan of new people with ``emails`` (Moodle generates their passwords); ``extra``: more fields by e-mail."""
+    specs = []
+    for email in emails:
+        spec = {"email": email, "firstname": "Lab", "lastname": "User", "create_password": True}
+        spec.update(extra.get(email, {}))
+        specs.append(spec)
+    return plan(client, validate([UserRecord(i, s) for i, s in enumerate(specs)], "present"))

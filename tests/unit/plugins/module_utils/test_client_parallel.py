@@ -20,10 +20,8 @@ from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions i
 )
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.create import UserCreator
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.lookup import find_by_email
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
 
-from support.site import FULL_TOKEN, InFlight, accounts_with_email, sim_client
+from support.site import FULL_TOKEN, InFlight, accounts_with_email, planned, sim_client
 
 COHORT = 1
 
@@ -187,15 +185,6 @@ def test_a_database_race_without_retries_left_is_a_typed_error_saying_what_to_do
 
 
 # -- writes with several requests in flight -----------------------------------------------------------
-def planned(client, addresses, **extra):
-    specs = []
-    for email in addresses:
-        spec = {"email": email, "firstname": "Par", "lastname": "Allel", "create_password": True}
-        spec.update(extra.get(email, {}))
-        specs.append(spec)
-    return plan(client, validate([UserRecord(i, s) for i, s in enumerate(specs)], "present"))
-
-
 def created_once(sim, outcomes):
     return all(len(accounts_with_email(sim, o.record.email)) == 1 for o in outcomes)
 

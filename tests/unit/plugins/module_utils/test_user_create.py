@@ -8,22 +8,19 @@ import pytest
 from ansible_collections.dsenroll.moodle.plugins.module_utils._client.errors import error_from_envelope
 from ansible_collections.dsenroll.moodle.plugins.module_utils._names.functions import CREATE_USERS
 from ansible_collections.dsenroll.moodle.plugins.module_utils._users.create import UserCreator
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.plan import plan
-from ansible_collections.dsenroll.moodle.plugins.module_utils._users.records import UserRecord, validate
 
 from moodlesim import TOKENS
 
 from support.recorded import load_transcript
-from support.site import API_USER_ID, FULL_TOKEN, MANAGER_WITHOUT_CREATE, SentCalls, accounts_with_email, sim_client
-
-
-def planned(client, emails, **extra):
-    specs = []
-    for email in emails:
-        spec = {"email": email, "firstname": "Lab", "lastname": "User", "create_password": True}
-        spec.update(extra.get(email, {}))
-        specs.append(spec)
-    return plan(client, validate([UserRecord(i, s) for i, s in enumerate(specs)], "present"))
+from support.site import (
+    API_USER_ID,
+    FULL_TOKEN,
+    MANAGER_WITHOUT_CREATE,
+    SentCalls,
+    accounts_with_email,
+    planned,
+    sim_client,
+)
 
 
 def create(client, outcomes, batch_size=100):
